@@ -1,0 +1,1 @@
+"""Local chains, connections and chain control."""

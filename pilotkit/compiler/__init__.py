@@ -1,0 +1,1 @@
+"""Compiling Solidity sources into artifacts (see `build.Compiler`)."""
