@@ -1,0 +1,1 @@
+"""Signers: deterministic dev accounts for local chains, encrypted keystores for real networks."""

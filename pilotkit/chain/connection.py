@@ -1,0 +1,114 @@
+"""Connecting to a configured network: start the local node if needed, verify the chain id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from pilotkit.chain.local import AnvilNode, GanacheNode, LocalNode
+from pilotkit.config import NetworkConfig
+from pilotkit.errors import ChainIdMismatch, NetworkError
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+
+class Connection:
+    """A Web3 connection to one network, owning the local node it started (if any)."""
+
+    def __init__(self, network: NetworkConfig, web3: Web3, chain_id: int, node: LocalNode | None,
+                 owns_node: bool) -> None:
+        self.network = network
+        self.web3 = web3
+        self.chain_id = chain_id
+        self.node = node
+        self._owns_node = owns_node
+
+    @property
+    def is_local(self) -> bool:
+        return self.network.is_local
+
+    @property
+    def endpoint(self) -> str:
+        return self.node.endpoint if self.node else _redact(self.network.resolved_url())
+
+    def close(self) -> None:
+        """Close the provider and stop the node if this connection started it."""
+        provider = self.web3.provider
+        if hasattr(provider, "disconnect"):
+            try:
+                provider.disconnect()
+            except Exception:  # a provider that cannot disconnect is closed with the process
+                pass
+        if self._owns_node and self.node is not None:
+            self.node.stop()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Connection({self.network.name}, chain_id={self.chain_id}, {self.endpoint})"
+
+
+def start_local_node(network: NetworkConfig, project_root: Path | None) -> LocalNode:
+    """Start the node a local network describes (Anvil or Ganache)."""
+    if network.kind == "anvil":
+        return AnvilNode(chain_id=network.chain_id or 31337, hardfork=network.hardfork,
+                         block_time=network.block_time, project_root=project_root).start()
+    if network.kind == "ganache":
+        return GanacheNode(chain_id=network.chain_id or 1337, hardfork=network.hardfork or "shanghai",
+                           project_root=project_root).start()
+    raise NetworkError(f"network '{network.name}' is not a local chain")
+
+
+def connect(network: NetworkConfig, node: LocalNode | None = None, project_root: Path | None = None) -> Connection:
+    """Connect to `network`, starting its local node unless one is given; refuse a wrong chain id."""
+    from web3 import HTTPProvider, IPCProvider, Web3
+
+    owns = False
+    if network.is_local and node is None:
+        node = start_local_node(network, project_root)
+        owns = True
+    try:
+        if node is not None:
+            provider = IPCProvider(node.ipc_path, timeout=network.timeout) if node.ipc_path else \
+                HTTPProvider(node.url, request_kwargs={"timeout": network.timeout})
+        else:
+            provider = HTTPProvider(network.resolved_url(), request_kwargs={"timeout": network.timeout})
+        web3 = Web3(provider)
+        if network.poa:
+            from web3.middleware import ExtraDataToPOAMiddleware
+
+            web3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+        try:
+            chain_id = int(web3.eth.chain_id)
+        except Exception as exc:
+            where = node.endpoint if node else _redact(network.resolved_url())
+            raise NetworkError(f"cannot reach network '{network.name}' at {where}: {type(exc).__name__}") from None
+        expected = network.chain_id
+        if expected is not None and chain_id != expected:
+            raise ChainIdMismatch(
+                f"network '{network.name}' answered chain id {chain_id} but is configured for {expected}; "
+                "nothing was sent. Fix the url or chain_id in pilotkit.toml"
+            )
+        return Connection(network, web3, chain_id, node, owns)
+    except BaseException:
+        if owns and node is not None:
+            node.stop()
+        raise
+
+
+def _redact(url: str) -> str:
+    """Hide credentials and API keys embedded in RPC URLs before they reach logs or errors."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return f"{parts.scheme}://{host}/…" if parts.path not in ("", "/") or parts.query or parts.username else url

@@ -1,0 +1,1 @@
+"""Handles on deployed contracts: calls, transactions, decoded events and named revert errors."""

@@ -1,0 +1,164 @@
+"""A handle on one deployed contract: `handle.fn(...)` calls views and sends transactions.
+
+Failed calls and transactions raise the contract's own errors as named exceptions
+(see `reverts.py`); successful transactions return a `TxResult` with decoded events.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from pilotkit.chain.transactions import TransactionFailed, TransactionSender, TxResult
+from pilotkit.contracts.events import EventDecoder
+from pilotkit.contracts.reverts import ContractRevert, ErrorDecoder, revert_class
+from pilotkit.errors import PilotkitError
+
+if TYPE_CHECKING:
+    from pilotkit.accounts.signer import Signer
+
+
+class ContractHandle:
+    """A deployed contract bound to a connection, its ABI and the project's error/event decoders."""
+
+    def __init__(self, name: str, address: str, abi: list[dict[str, Any]], sender: TransactionSender,
+                 errors: ErrorDecoder | None = None, events: EventDecoder | None = None,
+                 default_signer: Signer | None = None) -> None:
+        from eth_utils import to_checksum_address
+
+        self.name = name
+        self.address = to_checksum_address(address)
+        self.abi = abi
+        self.sender = sender
+        self.error_decoder = errors or ErrorDecoder([abi])
+        self.event_decoder = events or EventDecoder([abi])
+        self.default_signer = default_signer
+        self._contract = sender.web3.eth.contract(address=self.address, abi=abi)
+        self.errors = SimpleNamespace(**{e["name"]: revert_class(e["name"]) for e in abi if e.get("type") == "error"})
+        self._functions = {e["name"]: e for e in abi if e.get("type") == "function"}
+
+    @property
+    def web3(self) -> Any:
+        return self.sender.web3
+
+    def __getattr__(self, name: str) -> BoundFunction:
+        functions = self.__dict__.get("_functions", {})
+        if name not in functions:
+            raise AttributeError(f"{self.__dict__.get('name', 'contract')} has no function '{name}'")
+        return BoundFunction(self, name, functions[name])
+
+    def call(self, function: str, *args: Any, sender: str | Signer | None = None, block: Any = "latest") -> Any:
+        """Run a function as an eth_call and return its decoded result."""
+        tx: dict[str, Any] = {}
+        if sender is not None:
+            tx["from"] = getattr(sender, "address", sender)
+        try:
+            return getattr(self._contract.functions, function)(*args).call(tx, block_identifier=block)
+        except Exception as exc:
+            raise self._translate(exc, function) from None
+
+    def transact(self, function: str, *args: Any, sender: Signer | None = None, value: int = 0,
+                 gas: int | None = None) -> TxResult:
+        """Send a transaction and wait for it; a revert raises the contract's named error."""
+        signer = sender or self.default_signer
+        if signer is None:
+            raise PilotkitError(f"{self.name}.{function} changes state: pass sender=<Signer>")
+        tx = {"to": self.address, "data": self.encode(function, *args), "value": value}
+        if gas is not None:
+            tx["gas"] = gas
+        try:
+            tx_hash, receipt = self.sender.send(signer, tx)
+        except Exception as exc:
+            raise self._translate(exc, function) from None
+        if int(receipt["status"]) != 1:
+            revert = self._replay_revert(tx, receipt, function)
+            raise TransactionFailed(f"{self.name}.{function} reverted in {tx_hash}: {revert}", tx_hash, receipt,
+                                    revert)
+        return TxResult(tx_hash, receipt, self.event_decoder.decode_receipt(receipt))
+
+    def encode(self, function: str, *args: Any) -> str:
+        """ABI-encoded calldata for a function call."""
+        return self._contract.encode_abi(function, args=list(args))
+
+    def estimate_gas(self, function: str, *args: Any, sender: str | Signer | None = None) -> int:
+        """Gas the call would use now (reverts raise the named error)."""
+        tx = {"to": self.address, "data": self.encode(function, *args)}
+        if sender is not None:
+            tx["from"] = getattr(sender, "address", sender)
+        try:
+            return int(self.web3.eth.estimate_gas(tx))
+        except Exception as exc:
+            raise self._translate(exc, function) from None
+
+    def _replay_revert(self, tx: dict[str, Any], receipt: Any, function: str) -> ContractRevert | None:
+        try:
+            self.web3.eth.call({k: v for k, v in tx.items() if k != "gas"}, block_identifier=receipt["blockNumber"])
+        except Exception as exc:
+            translated = self._translate(exc, function)
+            return translated if isinstance(translated, ContractRevert) else None
+        return None
+
+    def _translate(self, exc: Exception, function: str) -> Exception:
+        """Turn web3's revert exceptions into the contract's named error; pass others through."""
+        data = revert_data(exc)
+        if data is None:
+            return exc
+        return self.error_decoder.decode(data, function=f"{self.name}.{function}")
+
+    def __repr__(self) -> str:
+        return f"<{self.name} at {self.address}>"
+
+
+class BoundFunction:
+    """`handle.fn(*args)`: a call for view/pure functions, a transaction otherwise."""
+
+    def __init__(self, handle: ContractHandle, name: str, abi: dict[str, Any]) -> None:
+        self.handle = handle
+        self.name = name
+        self.abi = abi
+
+    @property
+    def is_view(self) -> bool:
+        return self.abi.get("stateMutability") in ("view", "pure")
+
+    def __call__(self, *args: Any, sender: Signer | None = None, value: int = 0, gas: int | None = None) -> Any:
+        if self.is_view:
+            return self.handle.call(self.name, *args, sender=sender)
+        return self.handle.transact(self.name, *args, sender=sender, value=value, gas=gas)
+
+    def call(self, *args: Any, sender: str | Signer | None = None) -> Any:
+        return self.handle.call(self.name, *args, sender=sender)
+
+    def transact(self, *args: Any, sender: Signer | None = None, value: int = 0, gas: int | None = None) -> TxResult:
+        return self.handle.transact(self.name, *args, sender=sender, value=value, gas=gas)
+
+    def estimate_gas(self, *args: Any, sender: str | Signer | None = None) -> int:
+        return self.handle.estimate_gas(self.name, *args, sender=sender)
+
+
+def revert_data(exc: BaseException) -> bytes | None:
+    """The raw revert bytes carried by a web3 / JSON-RPC exception, if it is a revert."""
+    from web3.exceptions import ContractLogicError
+
+    candidates: list[Any] = []
+    if isinstance(exc, ContractLogicError):
+        candidates.append(getattr(exc, "data", None))
+    for arg in getattr(exc, "args", ()):
+        if isinstance(arg, dict):
+            candidates.append(arg.get("data"))
+            inner = arg.get("error") if isinstance(arg.get("error"), dict) else None
+            if inner:
+                candidates.append(inner.get("data"))
+    for value in candidates:
+        if isinstance(value, dict):
+            value = value.get("data")
+        if isinstance(value, str) and value.startswith("0x"):
+            try:
+                return bytes.fromhex(value[2:])
+            except ValueError:
+                continue
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+    if isinstance(exc, ContractLogicError):
+        return b""
+    return None

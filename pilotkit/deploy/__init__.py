@@ -1,0 +1,1 @@
+"""Deployments: idempotent, journaled, recorded per chain id."""
