@@ -1,0 +1,45 @@
+"""`pilotkit node`: run a local chain in the foreground; Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from pilotkit.cli._common import add_network, add_project
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_network(parser)
+    add_project(parser)
+    parser.add_argument("--accounts", type=int, default=10, help="number of funded dev accounts (default 10)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pilotkit.accounts.dev import dev_accounts
+    from pilotkit.chain.local import AnvilNode, GanacheNode
+    from pilotkit.config import load_config
+    from pilotkit.errors import NetworkError
+
+    config = load_config(Path(args.project) if args.project else None)
+    network = config.network(args.network)
+    if network.kind == "anvil":
+        node = AnvilNode(chain_id=network.chain_id or 31337, accounts=args.accounts, hardfork=network.hardfork,
+                         block_time=network.block_time, project_root=config.root)
+    elif network.kind == "ganache":
+        node = GanacheNode(chain_id=network.chain_id or 1337, accounts=args.accounts,
+                           hardfork=network.hardfork or "shanghai", project_root=config.root)
+    else:
+        raise NetworkError(f"network '{network.name}' is a remote chain; `pilotkit node` starts local ones only")
+    with node:
+        print(f"{node.kind} running: chain id {node.chain_id}")
+        print(f"  http: {node.url}")
+        if node.ipc_path:
+            print(f"  ipc:  {node.ipc_path}")
+        print("  dev accounts (well-known test mnemonic; never use on a real network):")
+        for signer in dev_accounts(args.accounts):
+            print(f"    {signer.label:<6} {signer.address}")
+        print("Press Ctrl-C to stop.", flush=True)
+        threading.Event().wait()
+    return 0
