@@ -358,10 +358,10 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
         private
         view
     {
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline);
         if (!hasRole(ISSUER_ROLE, issuer)) revert IssuerNotAccredited(issuer);
         if (!SignatureChecker.isValidSignatureNow(issuer, _hashTypedDataV4(structHash), signature)) {
-            revert InvalidSignature(issuer);
+            revert InvalidSignature();
         }
     }
 

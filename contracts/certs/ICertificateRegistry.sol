@@ -106,7 +106,7 @@ interface ICertificateRegistry {
     // Errors
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice An address argument that must be set was zero.
+    /// @notice A required address argument was the zero address. Same signature as the shared pilotkit error.
     error ZeroAddress();
 
     /// @notice An issuer name was empty or longer than `MAX_NAME_LENGTH` bytes, or the issuer role was granted
@@ -146,13 +146,13 @@ interface ICertificateRegistry {
     /// @param replacement The rejected replacement.
     error InvalidReplacement(bytes32 replacement);
 
-    /// @notice A signed request was relayed after its deadline.
-    /// @param deadline The request's deadline.
-    error SignatureExpired(uint256 deadline);
+    /// @notice A signed request was relayed after its deadline. Same signature as the shared pilotkit error.
+    /// @param deadline The deadline the signer set (unix seconds).
+    error DeadlineExpired(uint256 deadline);
 
-    /// @notice A signature does not match the request and the claimed issuer.
-    /// @param issuer The claimed issuer.
-    error InvalidSignature(address issuer);
+    /// @notice A signature does not match the request and the claimed issuer (or was malformed or malleable).
+    /// Same signature as the shared pilotkit error.
+    error InvalidSignature();
 
     // ---------------------------------------------------------------------------------------------------------
     // Events
@@ -316,7 +316,7 @@ interface ICertificateRegistry {
     function issueBatch(bytes32 root, uint64 expiresAt, bytes32 schemaId) external;
 
     /// @notice Issues one certificate signed off chain by an accredited issuer; anyone may relay it.
-    /// @dev Requirements: not paused; `block.timestamp <= deadline` ({SignatureExpired}); `issuer` is accredited
+    /// @dev Requirements: not paused; `block.timestamp <= deadline` ({DeadlineExpired}); `issuer` is accredited
     /// ({IssuerNotAccredited}); `signature` is `issuer`'s EIP-712 signature of `IssueCertificate` under this
     /// contract's domain (name "pilotkit CertificateRegistry", version "1", chain id, this address): ECDSA with
     /// low s for an EOA, ERC-1271 for a contract ({InvalidSignature}); then as {issue}. Replay is impossible: the

@@ -97,7 +97,7 @@ interface IEcoCreditRegistry {
     // Errors
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice An address argument that must be set was zero.
+    /// @notice A required address argument was the zero address. Same signature as the shared pilotkit error.
     error ZeroAddress();
 
     /// @notice The registry code, external id or methodology of a project was zero.
@@ -158,7 +158,7 @@ interface IEcoCreditRegistry {
     /// @param batchId The batch.
     error BatchNotFrozen(uint256 batchId);
 
-    /// @notice A retirement amount was zero.
+    /// @notice A retirement amount was zero. Same signature as the shared pilotkit error.
     error ZeroAmount();
 
     /// @notice A retirement reason was longer than `MAX_REASON_LENGTH` bytes.
@@ -166,10 +166,10 @@ interface IEcoCreditRegistry {
     /// @param max Maximum length.
     error ReasonTooLong(uint256 length, uint256 max);
 
-    /// @notice A batch argument held more entries than the function accepts.
-    /// @param length Submitted length.
-    /// @param max Maximum length.
-    error BatchTooLarge(uint256 length, uint256 max);
+    /// @notice A batch had more items than one transaction may process. Same signature as the shared pilotkit error.
+    /// @param size Number of items passed.
+    /// @param max Largest accepted batch size.
+    error BatchTooLarge(uint256 size, uint256 max);
 
     /// @notice No retirement has this id.
     /// @param retirementId The unknown id.
