@@ -77,8 +77,14 @@ class TransactionSender:
             return nonce
 
     def resync(self, address: str) -> None:
+        """Forget the cached nonce of one address (re-read from the chain next time)."""
         with self._lock:
             self._nonces.pop(address, None)
+
+    def resync_all(self) -> None:
+        """Forget every cached nonce (after a chain revert)."""
+        with self._lock:
+            self._nonces.clear()
 
     def fees(self) -> dict[str, int]:
         """Fee fields per the network's gas settings: legacy gasPrice, or EIP-1559 when the node supports it."""

@@ -36,6 +36,7 @@ class ContractHandle:
         self._contract = sender.web3.eth.contract(address=self.address, abi=abi)
         self.errors = SimpleNamespace(**{e["name"]: revert_class(e["name"]) for e in abi if e.get("type") == "error"})
         self._functions = {e["name"]: e for e in abi if e.get("type") == "function"}
+        self.deploy_receipt: Any = None
 
     @property
     def web3(self) -> Any:
@@ -150,8 +151,8 @@ def revert_data(exc: BaseException) -> bytes | None:
             if inner:
                 candidates.append(inner.get("data"))
     for value in candidates:
-        if isinstance(value, dict):
-            value = value.get("data")
+        if isinstance(value, dict):  # Ganache nests the bytes as {"result": "0x..."}; others as {"data": ...}
+            value = value.get("data") or value.get("result")
         if isinstance(value, str) and value.startswith("0x"):
             try:
                 return bytes.fromhex(value[2:])

@@ -60,6 +60,22 @@ class Deployer:
         entry = self.record.require(alias)
         return self.handle(entry.contract, entry.address, alias)
 
+    def create(self, contract: str, *args: Any, sender: Signer | None = None,
+               libraries: dict[str, str] | None = None) -> ContractHandle:
+        """Deploy a fresh instance without touching the record (tests, throw-away instances)."""
+        artifact = self.store.get(contract)
+        if not artifact.is_deployable:
+            raise DeploymentError(f"{artifact.fully_qualified_name} is an interface or abstract contract")
+        signer = sender or self.signer
+        data = self._creation_code(artifact, list(args), libraries or {})
+        tx_hash, receipt = self.sender.send(signer, {"data": data})
+        if int(receipt["status"]) != 1 or not receipt.get("contractAddress"):
+            raise DeploymentError(f"deploying {artifact.contract_name} failed in {tx_hash} (constructor reverted)")
+        handle = self.handle(artifact.fully_qualified_name, receipt["contractAddress"], artifact.contract_name)
+        handle.default_signer = signer
+        handle.deploy_receipt = receipt
+        return handle
+
     def deploy(self, contract: str, *args: Any, alias: str | None = None,
                libraries: dict[str, str] | None = None) -> ContractHandle:
         """Deploy `contract` (or reuse/resume it) under `alias` (default: the contract name)."""

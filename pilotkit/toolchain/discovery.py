@@ -12,10 +12,14 @@ from pilotkit.errors import ToolchainNotFound
 ANVIL_ENV = "PILOTKIT_ANVIL"
 GANACHE_ENV = "PILOTKIT_GANACHE"
 NODE_ENV = "PILOTKIT_NODE"
+NODE_MODULES_ENV = "PILOTKIT_NODE_MODULES"
 
 
 def node_modules_dir(project_root: Path | None) -> Path | None:
-    """The nearest node_modules at or above the project root (default: the working directory)."""
+    """$PILOTKIT_NODE_MODULES, else the nearest node_modules at or above the project root (or cwd)."""
+    explicit = os.environ.get(NODE_MODULES_ENV)
+    if explicit:
+        return Path(explicit) if Path(explicit).is_dir() else None
     start = (project_root or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         candidate = folder / "node_modules"

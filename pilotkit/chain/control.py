@@ -1,0 +1,98 @@
+"""Chain control for local nodes: snapshots, time travel and mining, on Anvil and Ganache alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pilotkit.chain.rpc import RawRpc
+from pilotkit.errors import NetworkError
+
+
+class ChainControl:
+    """Development-node RPCs behind one interface. Local chains only."""
+
+    def __init__(self, rpc: RawRpc, kind: str) -> None:
+        if kind not in ("anvil", "ganache"):
+            raise NetworkError(f"chain control needs a local chain (anvil or ganache), not '{kind}'")
+        self.rpc = rpc
+        self.kind = kind
+        self._on_revert: list[Callable[[], None]] = []
+
+    def on_revert(self, callback: Callable[[], None]) -> None:
+        """Run `callback` after every revert (e.g. to forget cached nonces)."""
+        self._on_revert.append(callback)
+
+    def snapshot(self) -> str:
+        """Take a snapshot of the whole chain state; returns its id."""
+        return str(self.rpc.call("evm_snapshot"))
+
+    def revert(self, snapshot_id: str) -> None:
+        """Return to a snapshot (the snapshot is consumed; take a new one to return again)."""
+        if not self.rpc.call("evm_revert", [snapshot_id]):
+            raise NetworkError(f"snapshot {snapshot_id} could not be reverted (already used or unknown)")
+        for callback in self._on_revert:
+            callback()
+
+    @contextmanager
+    def isolated(self) -> Iterator[None]:
+        """Everything done inside the block is undone on exit."""
+        snapshot = self.snapshot()
+        try:
+            yield
+        finally:
+            self.revert(snapshot)
+
+    def block_number(self) -> int:
+        return int(self.rpc.call("eth_blockNumber"), 16)
+
+    def time(self) -> int:
+        """Timestamp of the latest block."""
+        return int(self.rpc.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+    def mine(self, blocks: int = 1, timestamp: int | None = None) -> None:
+        """Mine `blocks` blocks (the first at `timestamp` when given)."""
+        if timestamp is not None:
+            self.set_next_timestamp(timestamp)
+        if self.kind == "anvil":
+            self.rpc.call("anvil_mine", [hex(blocks)])
+        else:
+            for _ in range(blocks):
+                self.rpc.call("evm_mine")
+
+    def sleep(self, seconds: int) -> int:
+        """Advance chain time by `seconds` and mine a block at the new time; returns that timestamp."""
+        target = self.time() + int(seconds)
+        self.mine(1, timestamp=target)
+        return target
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        if self.kind == "anvil":
+            self.rpc.call("evm_setNextBlockTimestamp", [hex(int(timestamp))])
+        else:
+            self.rpc.call("evm_setTime", [int(timestamp) * 1000])
+
+    def set_automine(self, enabled: bool) -> None:
+        """Mine each transaction on arrival (default), or hold them until `mine()`."""
+        if self.kind == "anvil":
+            self.rpc.call("evm_setAutomine", [enabled])
+        else:
+            self.rpc.call("miner_start" if enabled else "miner_stop")
+
+    @contextmanager
+    def no_automine(self) -> Iterator[None]:
+        """Queue transactions inside the block; mine them together with `mine()`."""
+        self.set_automine(False)
+        try:
+            yield
+        finally:
+            self.set_automine(True)
+
+    def set_balance(self, address: str, wei: int) -> None:
+        method = "anvil_setBalance" if self.kind == "anvil" else "evm_setAccountBalance"
+        self.rpc.call(method, [address, hex(wei)])
+
+    def call(self, method: str, params: list[Any] | None = None) -> Any:
+        """Any other RPC (e.g. anvil_reorg, anvil_dropTransaction)."""
+        return self.rpc.call(method, params)

@@ -1,0 +1,1 @@
+"""pytest support for pilot teams: fixtures (plugin.py) and assertions (assertions.py)."""
