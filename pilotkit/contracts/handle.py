@@ -144,6 +144,9 @@ def revert_data(exc: BaseException) -> bytes | None:
     candidates: list[Any] = []
     if isinstance(exc, ContractLogicError):
         candidates.append(getattr(exc, "data", None))
+    response = getattr(exc, "rpc_response", None)
+    if isinstance(response, dict) and isinstance(response.get("error"), dict):
+        candidates.append(response["error"].get("data"))
     for arg in getattr(exc, "args", ()):
         if isinstance(arg, dict):
             candidates.append(arg.get("data"))
