@@ -1,0 +1,848 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {KeyedHash} from "../common/KeyedHash.sol";
+import {ICashProgramme} from "./ICashProgramme.sol";
+import {BeneficiaryRecord, BeneficiaryRecordLib} from "./lib/BeneficiaryRecord.sol";
+import {RoundBudget, RoundBudgetLib} from "./lib/RoundBudget.sol";
+
+/// @title CashProgramme
+/// @notice One cash-transfer programme: a beneficiary registry keyed by keyed-hash ids, maker-checker payment
+/// rounds paid by push batches or Merkle claims, and an optional voucher mode. See {ICashProgramme}.
+///
+/// @dev DESIGN NOTES (read before changing or extending this contract)
+///
+/// Invariants (each kept by every function; property tests check them):
+/// 1. Exactly once: a (round, beneficiary index) pair is paid at most once, whatever the path (push batch,
+///    list batch, claim, relayed claim): the round's `_paid` bitmap bit is checked and set before any transfer.
+///    Removed ids can never be enrolled again, so a person cannot get a second index.
+/// 2. Money: token.balanceOf(this) == totalFunded - totalPaid - totalSwept, plus whatever was sent to the
+///    contract directly (never counted). In voucher mode, outstanding entitlements + merchant balances ==
+///    totalCredited - totalPaid, and the balance also covers every approved round's `remaining`.
+/// 3. Per round: paid + remaining + swept == budget once approved; `remaining` is non-zero only while the round
+///    is Approved (set at approval, zeroed by sweep, never set for Proposed or Cancelled rounds). Payment paths
+///    use "amount <= remaining" as their approval check and inspect the status only to explain a failure.
+/// 4. Period cap: for every period, the sum of `amount` (flat amount or per-beneficiary cap) over approved rounds
+///    of the period is at most `periodCap` at approval time, and every payment is at most its round's `amount`;
+///    with invariant 1 no beneficiary receives more than the cap from one period's rounds.
+/// 5. A round is paid only after an account other than its proposer approved it, and only in its window.
+/// 6. While paused, no token and no entitlement moves (funding, payments, claims, spend, redeem, sweep).
+///
+/// Roles: see {ICashProgramme}. The admin is a single account transferred with a delay
+/// (AccessControlDefaultAdminRules); pausing is fast (PAUSER_ROLE), unpausing is the admin's.
+///
+/// Deliberate choices and deviations:
+/// - Gas layout for payments at scale: a beneficiary gets a dense index at enrolment and its whole record
+///   (wallet, status, voucher entitlement) lives in one slot keyed by that index ({BeneficiaryRecord}); rounds
+///   keep what payments read in one slot ({RoundBudget}); paid markers are a per-round `BitMaps.BitMap` keyed by
+///   index, so 256 consecutive beneficiaries share one slot; batches pass indexes, not ids or wallets.
+/// - `Pausable`'s `_paused` flag is the last inherited state variable and `_totalPaid`/`_totalCredited` are
+///   declared right after it, so they share its slot: the pause check warms the counters' slot.
+/// - Push batches skip (with an event) rather than revert on inactive or already-paid indexes, so a committed
+///   list batch still pays everyone else and any batch can be resent after a timeout without double payment.
+///   Push batches write all state first and transfer afterwards.
+/// - `claim`/`claimFor` are not `nonReentrant` (the guard's cold slot costs ~2,300 gas per claim): they write
+///   every piece of state (bitmap, remaining, totals) before their single external call, the token transfer,
+///   and nothing is cached across it. Functions that do cache (`payFlat`, `payList`) or pull funds are guarded.
+/// - Merkle leaves bind (index, amount) (claims) or (indexes, amounts) (list batches), not the round id, so a tree
+///   can be built before the round id is known; a root is only ever trusted for the round it was approved for.
+///   Claim leaves are 64-byte preimages, list-batch leaves at least 128 bytes: the two cannot collide.
+/// - Claims pay the wallet bound at claim time: a recovered wallet can claim rounds proposed before recovery.
+/// - Funding pulls the whole budget at approval from the round's named funder, and sweeps go back to it only:
+///   an approver cannot route a funder's tokens anywhere but this programme's beneficiaries or back.
+/// - An approved round cannot be cancelled; pause, then sweep after it closes (clawback only after the window).
+/// - Unsupported tokens: fee-on-transfer (funding checks the balance delta), rebasing, and tokens that can
+///   blacklist the funder (a sweep to a blacklisted funder reverts and the remainder stays here).
+contract CashProgramme is
+    ICashProgramme,
+    EIP712,
+    Nonces,
+    AccessControlDefaultAdminRules,
+    ReentrancyGuard,
+    Pausable
+{
+    using SafeERC20 for IERC20;
+    using BitMaps for BitMaps.BitMap;
+
+    /// @dev A pending wallet recovery; `newWallet == 0` means none.
+    struct Recovery {
+        address newWallet;
+        uint64 executableAt;
+    }
+
+    /// @dev The cold part of a round (rarely read on the payment path).
+    struct RoundMeta {
+        address proposer;
+        uint96 budget;
+        address funder;
+        uint96 swept;
+        RoundKind kind;
+        RoundStatus status;
+        uint64 period;
+        bytes32 root;
+    }
+
+    /// @dev Per-batch constants of a push batch, kept in memory to stay within the stack limit.
+    struct BatchContext {
+        uint256 roundId;
+        uint256 cap;
+        uint256 remaining;
+        bool flat;
+        bool voucher;
+    }
+
+    /// @dev A merchant (voucher mode).
+    struct Merchant {
+        bool approved;
+        uint120 balance;
+        uint128 redeemed;
+    }
+
+    /// @inheritdoc ICashProgramme
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+    /// @inheritdoc ICashProgramme
+    bytes32 public constant DISBURSER_ROLE = keccak256("DISBURSER_ROLE");
+    /// @inheritdoc ICashProgramme
+    bytes32 public constant APPROVER_ROLE = keccak256("APPROVER_ROLE");
+    /// @inheritdoc ICashProgramme
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @inheritdoc ICashProgramme
+    bytes32 public constant MERCHANT_MANAGER_ROLE = keccak256("MERCHANT_MANAGER_ROLE");
+
+    /// @inheritdoc ICashProgramme
+    /// @dev 400 first-time transfers to fresh wallets cost about 12M gas: under half of a 30M-gas block.
+    uint256 public constant MAX_BATCH = 400;
+    /// @inheritdoc ICashProgramme
+    /// @dev An enrolment writes three fresh slots (~70k gas): 150 stay under half of a 30M-gas block.
+    uint256 public constant MAX_ENROL_BATCH = 150;
+
+    bytes32 private constant _CLAIM_TYPEHASH =
+        keccak256("Claim(uint256 roundId,uint256 index,uint256 amount,uint256 deadline)");
+    bytes32 private constant _SPEND_TYPEHASH =
+        keccak256("Spend(uint256 index,address merchant,uint256 amount,uint256 nonce,uint256 deadline)");
+
+    IERC20 private immutable _token;
+    bool private immutable _voucherMode;
+    uint256 private immutable _recoveryDelay;
+    uint256 private immutable _periodLength;
+
+    // Packed into Pausable's `_paused` slot (see the design notes): 8 + 128 + 120 bits.
+    uint128 private _totalPaid;
+    uint120 private _totalCredited;
+
+    uint128 private _totalFunded;
+    uint128 private _totalSwept;
+
+    uint32 private _beneficiaryCount;
+    uint64 private _roundCount;
+    uint96 private _periodCap;
+
+    mapping(bytes32 id => uint256 index) private _indexOf;
+    mapping(address wallet => uint256 index) private _indexOfWallet;
+    mapping(uint256 index => BeneficiaryRecord) private _records;
+    mapping(uint256 index => Recovery) private _recoveries;
+
+    mapping(uint256 roundId => RoundBudget) private _budgets;
+    mapping(uint256 roundId => RoundMeta) private _rounds;
+    mapping(uint256 roundId => BitMaps.BitMap) private _paid;
+    mapping(uint256 period => uint256 reserved) private _periodReserved;
+
+    mapping(address merchant => Merchant) private _merchants;
+
+    /// @notice Deploys a programme.
+    /// @dev Reverts with {InvalidProgrammeConfig} on a zero token, recovery delay, period length or period cap
+    /// (a zero admin is rejected by AccessControlDefaultAdminRules). Emits {ProgrammeConfigured}.
+    /// @param config The settings.
+    constructor(ProgrammeConfig memory config)
+        EIP712("pilotkit CashProgramme", "1")
+        AccessControlDefaultAdminRules(config.adminTransferDelay, config.admin)
+    {
+        if (
+            address(config.token) == address(0) || config.recoveryDelay == 0 || config.periodLength == 0
+                || config.periodCap == 0
+        ) revert InvalidProgrammeConfig();
+        _token = config.token;
+        _voucherMode = config.voucherMode;
+        _recoveryDelay = config.recoveryDelay;
+        _periodLength = config.periodLength;
+        _periodCap = config.periodCap;
+        emit ProgrammeConfigured(
+            address(config.token), config.voucherMode, config.recoveryDelay, config.periodLength, config.periodCap
+        );
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Admin
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICashProgramme
+    function setPeriodCap(uint96 newCap) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newCap == 0) revert ZeroAmount();
+        uint256 oldCap = _periodCap;
+        _periodCap = newCap;
+        emit PeriodCapUpdated(oldCap, newCap);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc ICashProgramme
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Beneficiary registry
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICashProgramme
+    function enrol(bytes32 id, address wallet) external onlyRole(REGISTRAR_ROLE) returns (uint256 index) {
+        index = uint256(_beneficiaryCount) + 1;
+        _beneficiaryCount = SafeCast.toUint32(index);
+        _enrol(id, wallet, index);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function enrolBatch(bytes32[] calldata ids, address[] calldata wallets)
+        external
+        onlyRole(REGISTRAR_ROLE)
+        returns (uint256 firstIndex)
+    {
+        uint256 n = ids.length;
+        if (n != wallets.length) revert LengthMismatch(n, wallets.length);
+        _checkBatchSize(n, MAX_ENROL_BATCH);
+        firstIndex = uint256(_beneficiaryCount) + 1;
+        _beneficiaryCount = SafeCast.toUint32(firstIndex + n - 1);
+        for (uint256 i; i < n; ++i) {
+            _enrol(ids[i], wallets[i], firstIndex + i);
+        }
+    }
+
+    /// @inheritdoc ICashProgramme
+    function suspend(bytes32 id, uint16 reasonCode) external onlyRole(REGISTRAR_ROLE) {
+        (uint256 index, BeneficiaryRecord rec) = _lookup(id);
+        if (!rec.isActive()) revert InvalidBeneficiaryStatus(index, rec.status());
+        _records[index] = rec.withStatus(BeneficiaryStatus.Suspended);
+        emit BeneficiarySuspended(index, reasonCode);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function reinstate(bytes32 id) external onlyRole(REGISTRAR_ROLE) {
+        (uint256 index, BeneficiaryRecord rec) = _lookup(id);
+        if (rec.status() != BeneficiaryStatus.Suspended) revert InvalidBeneficiaryStatus(index, rec.status());
+        _records[index] = rec.withStatus(BeneficiaryStatus.Active);
+        emit BeneficiaryReinstated(index);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function remove(bytes32 id, uint16 reasonCode) external onlyRole(REGISTRAR_ROLE) {
+        (uint256 index, BeneficiaryRecord rec) = _lookup(id);
+        _requireLive(index, rec);
+        delete _indexOfWallet[rec.wallet()];
+        _records[index] = BeneficiaryRecordLib.pack(address(0), BeneficiaryStatus.Removed, rec.entitlement());
+        emit BeneficiaryRemoved(index, reasonCode);
+        if (_recoveries[index].newWallet != address(0)) {
+            delete _recoveries[index];
+            emit WalletRecoveryCancelled(index, msg.sender);
+        }
+    }
+
+    /// @inheritdoc ICashProgramme
+    function requestWalletRecovery(bytes32 id, address newWallet)
+        external
+        onlyRole(REGISTRAR_ROLE)
+        returns (uint256 executableAt)
+    {
+        (uint256 index, BeneficiaryRecord rec) = _lookup(id);
+        _requireLive(index, rec);
+        if (newWallet == address(0)) revert ZeroAddress();
+        if (_indexOfWallet[newWallet] != 0) revert WalletAlreadyBound(newWallet);
+        if (_recoveries[index].newWallet != address(0)) revert RecoveryAlreadyPending(index);
+        executableAt = block.timestamp + _recoveryDelay;
+        _recoveries[index] = Recovery({newWallet: newWallet, executableAt: SafeCast.toUint64(executableAt)});
+        emit WalletRecoveryRequested(index, rec.wallet(), newWallet, executableAt);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function cancelWalletRecovery(bytes32 id) external {
+        (uint256 index, BeneficiaryRecord rec) = _lookup(id);
+        if (_recoveries[index].newWallet == address(0)) revert NoPendingRecovery(index);
+        if (
+            msg.sender != rec.wallet() && !hasRole(REGISTRAR_ROLE, msg.sender)
+                && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)
+        ) revert RecoveryCancelNotAllowed(msg.sender);
+        delete _recoveries[index];
+        emit WalletRecoveryCancelled(index, msg.sender);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function executeWalletRecovery(bytes32 id) external {
+        (uint256 index, BeneficiaryRecord rec) = _lookup(id);
+        Recovery memory pending = _recoveries[index];
+        if (pending.newWallet == address(0)) revert NoPendingRecovery(index);
+        if (block.timestamp < pending.executableAt) revert RecoveryNotReady(index, pending.executableAt);
+        if (_indexOfWallet[pending.newWallet] != 0) revert WalletAlreadyBound(pending.newWallet);
+        address oldWallet = rec.wallet();
+        delete _recoveries[index];
+        delete _indexOfWallet[oldWallet];
+        _indexOfWallet[pending.newWallet] = index;
+        _records[index] = rec.withWallet(pending.newWallet);
+        emit WalletRecovered(index, oldWallet, pending.newWallet);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Rounds
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICashProgramme
+    function proposeRound(RoundParams calldata params) external onlyRole(DISBURSER_ROLE) returns (uint256 roundId) {
+        if (
+            params.budget == 0 || params.amount == 0 || params.amount > params.budget || params.amount > _periodCap
+                || params.opensAt >= params.closesAt || params.closesAt <= block.timestamp
+                || params.funder == address(0) || (params.root == bytes32(0)) != (params.kind == RoundKind.FlatPush)
+        ) revert InvalidRoundParams();
+        roundId = uint256(_roundCount) + 1;
+        _roundCount = uint64(roundId);
+        uint256 period = params.opensAt / _periodLength;
+        _rounds[roundId] = RoundMeta({
+            proposer: msg.sender,
+            budget: params.budget,
+            funder: params.funder,
+            swept: 0,
+            kind: params.kind,
+            status: RoundStatus.Proposed,
+            period: uint64(period),
+            root: params.root
+        });
+        _budgets[roundId] = RoundBudgetLib.pack(0, params.amount, params.opensAt, params.closesAt);
+        emit RoundProposed(roundId, msg.sender, params, period);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function approveRound(uint256 roundId) external onlyRole(APPROVER_ROLE) whenNotPaused nonReentrant {
+        RoundMeta storage meta = _rounds[roundId];
+        _requireRoundStatus(roundId, meta.status, RoundStatus.Proposed);
+        if (meta.proposer == msg.sender) revert SelfApprovalForbidden(roundId, msg.sender);
+        RoundBudget b = _budgets[roundId];
+        if (block.timestamp >= b.closesAt()) revert RoundNotOpen(roundId, b.opensAt(), b.closesAt());
+
+        uint256 period = meta.period;
+        uint256 reserved = _periodReserved[period];
+        uint256 perBeneficiary = b.amount();
+        uint256 cap = _periodCap;
+        if (reserved + perBeneficiary > cap) revert PeriodCapExceeded(period, reserved, perBeneficiary, cap);
+        reserved += perBeneficiary;
+        _periodReserved[period] = reserved;
+
+        uint256 budget = meta.budget;
+        meta.status = RoundStatus.Approved;
+        _budgets[roundId] = b.withRemaining(budget);
+        _totalFunded += uint128(budget);
+        emit RoundApproved(roundId, msg.sender, period, reserved);
+
+        address funder = meta.funder;
+        uint256 balanceBefore = _token.balanceOf(address(this));
+        _token.safeTransferFrom(funder, address(this), budget);
+        uint256 received = _token.balanceOf(address(this)) - balanceBefore;
+        if (received != budget) revert FundingMismatch(budget, received);
+        emit RoundFunded(roundId, funder, budget);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function cancelRound(uint256 roundId) external {
+        RoundMeta storage meta = _rounds[roundId];
+        _requireRoundStatus(roundId, meta.status, RoundStatus.Proposed);
+        bool byProposer = meta.proposer == msg.sender && hasRole(DISBURSER_ROLE, msg.sender);
+        if (!byProposer && !hasRole(APPROVER_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, APPROVER_ROLE);
+        }
+        meta.status = RoundStatus.Cancelled;
+        emit RoundCancelled(roundId, msg.sender);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function sweep(uint256 roundId) external whenNotPaused nonReentrant {
+        RoundMeta storage meta = _rounds[roundId];
+        _requireRoundStatus(roundId, meta.status, RoundStatus.Approved);
+        RoundBudget b = _budgets[roundId];
+        if (block.timestamp < b.closesAt()) revert RoundStillOpen(roundId, b.closesAt());
+        uint256 amount = b.remaining();
+        meta.status = RoundStatus.Closed;
+        meta.swept = uint96(amount);
+        _budgets[roundId] = b.withRemaining(0);
+        _totalSwept += uint128(amount);
+        address funder = meta.funder;
+        emit RoundSwept(roundId, funder, amount);
+        if (amount != 0) _token.safeTransfer(funder, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Payments
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICashProgramme
+    function payFlat(uint256 roundId, uint256[] calldata indexes)
+        external
+        onlyRole(DISBURSER_ROLE)
+        whenNotPaused
+        nonReentrant
+    {
+        _requirePushRound(roundId, RoundKind.FlatPush);
+        _pushBatch(roundId, indexes, indexes[0:0], true);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function payList(
+        uint256 roundId,
+        uint256[] calldata indexes,
+        uint256[] calldata amounts,
+        bytes32[] calldata proof
+    ) external onlyRole(DISBURSER_ROLE) whenNotPaused nonReentrant {
+        bytes32 root = _requirePushRound(roundId, RoundKind.ListPush);
+        if (indexes.length != amounts.length) revert LengthMismatch(indexes.length, amounts.length);
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(indexes, amounts))));
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof();
+        _pushBatch(roundId, indexes, amounts, false);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function claim(uint256 roundId, uint256 index, uint256 amount, bytes32[] calldata proof)
+        external
+        whenNotPaused
+    {
+        BeneficiaryRecord rec = _records[index];
+        if (rec.wallet() != msg.sender) revert NotBeneficiaryWallet(index, msg.sender);
+        _claim(roundId, index, amount, proof, rec);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function claimFor(
+        uint256 roundId,
+        uint256 index,
+        uint256 amount,
+        bytes32[] calldata proof,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline);
+        BeneficiaryRecord rec = _records[index];
+        _requireSignedBy(rec, claimDigest(roundId, index, amount, deadline), signature);
+        _claim(roundId, index, amount, proof, rec);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Vouchers
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICashProgramme
+    function approveMerchant(address merchant, bytes32 ref) external onlyRole(MERCHANT_MANAGER_ROLE) {
+        _requireVoucherMode();
+        if (merchant == address(0)) revert ZeroAddress();
+        Merchant storage m = _merchants[merchant];
+        if (m.approved) revert MerchantAlreadyApproved(merchant);
+        m.approved = true;
+        emit MerchantApproved(merchant, ref);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function revokeMerchant(address merchant, uint16 reasonCode) external onlyRole(MERCHANT_MANAGER_ROLE) {
+        _requireVoucherMode();
+        Merchant storage m = _merchants[merchant];
+        if (!m.approved) revert MerchantNotApproved(merchant);
+        m.approved = false;
+        emit MerchantRevoked(merchant, reasonCode);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function spend(address merchant, uint256 amount) external whenNotPaused {
+        _requireVoucherMode();
+        uint256 index = _indexOfWallet[msg.sender];
+        if (index == 0) revert NotBeneficiaryWallet(0, msg.sender);
+        _spend(index, _records[index], merchant, amount);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function spendFor(uint256 index, address merchant, uint256 amount, uint256 deadline, bytes calldata signature)
+        external
+        whenNotPaused
+    {
+        _requireVoucherMode();
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline);
+        BeneficiaryRecord rec = _records[index];
+        uint256 nonce = _useNonce(rec.wallet());
+        _requireSignedBy(rec, spendDigest(index, merchant, amount, nonce, deadline), signature);
+        _spend(index, rec, merchant, amount);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function redeem(uint256 amount, bytes32 settlementRef) external whenNotPaused nonReentrant {
+        _requireVoucherMode();
+        if (amount == 0) revert ZeroAmount();
+        Merchant storage m = _merchants[msg.sender];
+        uint256 balance = m.balance;
+        if (amount > balance) revert InsufficientMerchantBalance(msg.sender, balance, amount);
+        uint256 balanceLeft = balance - amount;
+        uint256 redeemedTotal = m.redeemed + amount;
+        m.balance = uint120(balanceLeft);
+        m.redeemed = uint128(redeemedTotal);
+        _totalPaid += uint128(amount);
+        emit VoucherRedeemed(msg.sender, settlementRef, amount, redeemedTotal, balanceLeft);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ICashProgramme
+    function token() external view returns (IERC20) {
+        return _token;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function voucherMode() external view returns (bool) {
+        return _voucherMode;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function recoveryDelay() external view returns (uint256) {
+        return _recoveryDelay;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function periodLength() external view returns (uint256) {
+        return _periodLength;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function periodCap() external view returns (uint256) {
+        return _periodCap;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function periodReserved(uint256 period) external view returns (uint256) {
+        return _periodReserved[period];
+    }
+
+    /// @inheritdoc ICashProgramme
+    function beneficiaryCount() external view returns (uint256) {
+        return _beneficiaryCount;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function beneficiaryIndex(bytes32 id) external view returns (uint256) {
+        return _indexOf[id];
+    }
+
+    /// @inheritdoc ICashProgramme
+    function indexOfWallet(address wallet) external view returns (uint256) {
+        return _indexOfWallet[wallet];
+    }
+
+    /// @inheritdoc ICashProgramme
+    function beneficiary(uint256 index)
+        external
+        view
+        returns (address wallet, BeneficiaryStatus status, uint256 entitlement)
+    {
+        BeneficiaryRecord rec = _records[index];
+        return (rec.wallet(), rec.status(), rec.entitlement());
+    }
+
+    /// @inheritdoc ICashProgramme
+    function pendingRecovery(uint256 index) external view returns (address newWallet, uint256 executableAt) {
+        Recovery memory pending = _recoveries[index];
+        return (pending.newWallet, pending.executableAt);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function roundCount() external view returns (uint256) {
+        return _roundCount;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function round(uint256 roundId) external view returns (RoundInfo memory info) {
+        RoundMeta memory meta = _rounds[roundId];
+        RoundBudget b = _budgets[roundId];
+        info.kind = meta.kind;
+        info.status = meta.status;
+        info.proposer = meta.proposer;
+        info.funder = meta.funder;
+        info.budget = meta.budget;
+        info.amount = b.amount();
+        info.remaining = b.remaining();
+        info.swept = meta.swept;
+        if (meta.status == RoundStatus.Approved || meta.status == RoundStatus.Closed) {
+            info.paid = info.budget - info.remaining - info.swept;
+        }
+        info.opensAt = b.opensAt();
+        info.closesAt = b.closesAt();
+        info.period = meta.period;
+        info.root = meta.root;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function isPaid(uint256 roundId, uint256 index) external view returns (bool) {
+        return _paid[roundId].get(index);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function totalFunded() external view returns (uint256) {
+        return _totalFunded;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function totalPaid() external view returns (uint256) {
+        return _totalPaid;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function totalSwept() external view returns (uint256) {
+        return _totalSwept;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function totalCredited() external view returns (uint256) {
+        return _totalCredited;
+    }
+
+    /// @inheritdoc ICashProgramme
+    function merchantInfo(address account) external view returns (bool approved, uint256 balance, uint256 redeemed) {
+        Merchant memory m = _merchants[account];
+        return (m.approved, m.balance, m.redeemed);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function nonces(address owner) public view override(ICashProgramme, Nonces) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function claimDigest(uint256 roundId, uint256 index, uint256 amount, uint256 deadline)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(_CLAIM_TYPEHASH, roundId, index, amount, deadline)));
+    }
+
+    /// @inheritdoc ICashProgramme
+    function spendDigest(uint256 index, address merchant, uint256 amount, uint256 nonce, uint256 deadline)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(_SPEND_TYPEHASH, index, merchant, amount, nonce, deadline)));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internals
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Enrols `id` at `index` (the caller has reserved the index).
+    function _enrol(bytes32 id, address wallet, uint256 index) private {
+        if (!KeyedHash.isValid(id)) revert InvalidBeneficiaryId();
+        if (wallet == address(0)) revert ZeroAddress();
+        if (_indexOf[id] != 0) revert BeneficiaryAlreadyEnrolled(id);
+        if (_indexOfWallet[wallet] != 0) revert WalletAlreadyBound(wallet);
+        _indexOf[id] = index;
+        _indexOfWallet[wallet] = index;
+        _records[index] = BeneficiaryRecordLib.pack(wallet, BeneficiaryStatus.Active, 0);
+        emit BeneficiaryEnrolled(id, index, wallet);
+    }
+
+    /// @dev Index and record of an enrolled id; reverts {UnknownBeneficiary} otherwise.
+    function _lookup(bytes32 id) private view returns (uint256 index, BeneficiaryRecord rec) {
+        index = _indexOf[id];
+        if (index == 0) revert UnknownBeneficiary(id);
+        rec = _records[index];
+    }
+
+    /// @dev Reverts unless the beneficiary is Active or Suspended.
+    function _requireLive(uint256 index, BeneficiaryRecord rec) private pure {
+        BeneficiaryStatus status = rec.status();
+        if (status != BeneficiaryStatus.Active && status != BeneficiaryStatus.Suspended) {
+            revert InvalidBeneficiaryStatus(index, status);
+        }
+    }
+
+    /// @dev Reverts unless a round exists and has status `expected`.
+    function _requireRoundStatus(uint256 roundId, RoundStatus status, RoundStatus expected) private pure {
+        if (status == RoundStatus.None) revert UnknownRound(roundId);
+        if (status != expected) revert InvalidRoundStatus(roundId, status);
+    }
+
+    /// @dev Reverts unless the round is an approved push round of `kind`; returns its root.
+    function _requirePushRound(uint256 roundId, RoundKind kind) private view returns (bytes32) {
+        RoundMeta storage meta = _rounds[roundId];
+        _requireRoundStatus(roundId, meta.status, RoundStatus.Approved);
+        if (meta.kind != kind) revert WrongRoundKind(roundId, meta.kind);
+        return meta.root;
+    }
+
+    /// @dev Reverts unless `size` is in [1, max].
+    function _checkBatchSize(uint256 size, uint256 max) private pure {
+        if (size == 0) revert EmptyBatch();
+        if (size > max) revert BatchTooLarge(size, max);
+    }
+
+    /// @dev Reverts in voucher-only functions of a direct-payment programme.
+    function _requireVoucherMode() private view {
+        if (!_voucherMode) revert VoucherModeDisabled();
+    }
+
+    /// @dev Reverts unless `signature` over `digest` is from the wallet bound in `rec` (EOA or ERC-1271).
+    function _requireSignedBy(BeneficiaryRecord rec, bytes32 digest, bytes calldata signature) private view {
+        address wallet = rec.wallet();
+        if (wallet == address(0) || !SignatureChecker.isValidSignatureNow(wallet, digest, signature)) {
+            revert InvalidSignature();
+        }
+    }
+
+    /// @dev Pays a push batch of an approved, kind-checked round. `amounts` is empty for flat rounds.
+    /// Phase 1 ({_markBatch}) checks, marks, accounts and emits for every item; phase 2 transfers (direct mode).
+    function _pushBatch(uint256 roundId, uint256[] calldata indexes, uint256[] calldata amounts, bool flat)
+        private
+    {
+        _checkBatchSize(indexes.length, MAX_BATCH);
+        RoundBudget b = _budgets[roundId];
+        if (!b.isOpenAt(block.timestamp)) revert RoundNotOpen(roundId, b.opensAt(), b.closesAt());
+        bool voucher = _voucherMode;
+        BatchContext memory ctx =
+            BatchContext({roundId: roundId, cap: b.amount(), remaining: b.remaining(), flat: flat, voucher: voucher});
+        address[] memory wallets = new address[](voucher ? 0 : indexes.length);
+        (uint256 total, uint256 remaining) = _markBatch(ctx, indexes, amounts, wallets);
+        _budgets[roundId] = b.withRemaining(remaining);
+        if (voucher) {
+            _totalCredited += uint120(total);
+            return;
+        }
+        _totalPaid += uint128(total);
+        uint256 cap = ctx.cap;
+        for (uint256 i; i < wallets.length; ++i) {
+            address wallet = wallets[i];
+            if (wallet != address(0)) _token.safeTransfer(wallet, flat ? cap : amounts[i]);
+        }
+    }
+
+    /// @dev Phase 1 of {_pushBatch}: per item, checks, sets the paid bit, credits (voucher mode) or records the
+    /// wallet to pay in `wallets` (direct mode; 0 = skipped), and emits. Returns the total and remaining budget.
+    function _markBatch(
+        BatchContext memory ctx,
+        uint256[] calldata indexes,
+        uint256[] calldata amounts,
+        address[] memory wallets
+    ) private returns (uint256 total, uint256 remaining) {
+        remaining = ctx.remaining;
+        BitMaps.BitMap storage paid = _paid[ctx.roundId];
+        for (uint256 i; i < indexes.length; ++i) {
+            uint256 index = indexes[i];
+            uint256 amount = ctx.flat ? ctx.cap : _listAmount(ctx, amounts[i]);
+            BeneficiaryRecord rec = _records[index];
+            if (!rec.isActive()) {
+                emit PaymentSkipped(ctx.roundId, index, SkipReason.NotActive);
+                continue;
+            }
+            if (paid.get(index)) {
+                emit PaymentSkipped(ctx.roundId, index, SkipReason.AlreadyPaid);
+                continue;
+            }
+            if (amount > remaining) revert BudgetExceeded(ctx.roundId, remaining, amount);
+            unchecked {
+                remaining -= amount;
+                total += amount;
+            }
+            paid.set(index);
+            if (ctx.voucher) {
+                _records[index] = _credited(index, rec, amount);
+            } else {
+                wallets[i] = rec.wallet();
+            }
+            emit Paid(ctx.roundId, index, amount);
+        }
+    }
+
+    /// @dev A listed amount, checked against the round's cap.
+    function _listAmount(BatchContext memory ctx, uint256 amount) private pure returns (uint256) {
+        if (amount == 0 || amount > ctx.cap) revert InvalidPaymentAmount(ctx.roundId, amount, ctx.cap);
+        return amount;
+    }
+
+    /// @dev One Merkle claim, after the caller authenticated the wallet. All state is written before the transfer.
+    function _claim(uint256 roundId, uint256 index, uint256 amount, bytes32[] calldata proof, BeneficiaryRecord rec)
+        private
+    {
+        if (!rec.isActive()) revert InvalidBeneficiaryStatus(index, rec.status());
+        RoundBudget b = _budgets[roundId];
+        uint256 remaining = b.remaining();
+        if (amount > remaining || !b.isOpenAt(block.timestamp)) _revertNotPayable(roundId, b, amount);
+        if (amount == 0 || amount > b.amount()) revert InvalidPaymentAmount(roundId, amount, b.amount());
+        BitMaps.BitMap storage paid = _paid[roundId];
+        if (paid.get(index)) revert AlreadyPaid(roundId, index);
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, amount))));
+        if (!MerkleProof.verifyCalldata(proof, _rounds[roundId].root, leaf)) {
+            RoundKind kind = _rounds[roundId].kind;
+            if (kind != RoundKind.MerkleClaim) revert WrongRoundKind(roundId, kind);
+            revert InvalidProof();
+        }
+        paid.set(index);
+        unchecked {
+            _budgets[roundId] = b.withRemaining(remaining - amount);
+        }
+        if (_voucherMode) {
+            _records[index] = _credited(index, rec, amount);
+            _totalCredited += uint120(amount);
+            emit Paid(roundId, index, amount);
+        } else {
+            _totalPaid += uint128(amount);
+            emit Paid(roundId, index, amount);
+            _token.safeTransfer(rec.wallet(), amount);
+        }
+    }
+
+    /// @dev Explains why a round cannot pay `amount` now (called only on the failure path).
+    function _revertNotPayable(uint256 roundId, RoundBudget b, uint256 amount) private view {
+        _requireRoundStatus(roundId, _rounds[roundId].status, RoundStatus.Approved);
+        if (!b.isOpenAt(block.timestamp)) revert RoundNotOpen(roundId, b.opensAt(), b.closesAt());
+        revert BudgetExceeded(roundId, b.remaining(), amount);
+    }
+
+    /// @dev `rec` with `amount` more entitlement; reverts {EntitlementOverflow} past the record's width.
+    function _credited(uint256 index, BeneficiaryRecord rec, uint256 amount)
+        private
+        pure
+        returns (BeneficiaryRecord)
+    {
+        uint256 entitlement = rec.entitlement() + amount;
+        if (entitlement > BeneficiaryRecordLib.MAX_ENTITLEMENT) revert EntitlementOverflow(index);
+        return rec.withEntitlement(entitlement);
+    }
+
+    /// @dev Moves entitlement from a beneficiary to an approved merchant.
+    function _spend(uint256 index, BeneficiaryRecord rec, address merchant, uint256 amount) private {
+        if (!rec.isActive()) revert InvalidBeneficiaryStatus(index, rec.status());
+        Merchant storage m = _merchants[merchant];
+        if (!m.approved) revert MerchantNotApproved(merchant);
+        if (amount == 0) revert ZeroAmount();
+        uint256 entitlement = rec.entitlement();
+        if (amount > entitlement) revert InsufficientEntitlement(index, entitlement, amount);
+        _records[index] = rec.withEntitlement(entitlement - amount);
+        m.balance += uint120(amount);
+        emit VoucherSpent(index, merchant, amount);
+    }
+}

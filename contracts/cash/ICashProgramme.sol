@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IPilotErrors} from "../common/IPilotErrors.sol";
+
+/// @title ICashProgramme
+/// @notice A cash-transfer programme (social safety net, humanitarian cash): enrolled beneficiaries, identified
+/// only by a keyed hash, receive payment rounds in one ERC-20 token, pushed in batches or claimed with a Merkle
+/// proof, optionally as vouchers spendable only at approved merchants.
+/// @dev Roles (OpenZeppelin AccessControl, admin = DEFAULT_ADMIN_ROLE held by one account with delayed transfer):
+/// - REGISTRAR_ROLE: enrols, suspends, reinstates and removes beneficiaries; requests and cancels wallet recovery.
+/// - DISBURSER_ROLE: proposes rounds, cancels them before approval, pushes payment batches.
+/// - APPROVER_ROLE: approves (funds) or rejects proposed rounds; never a round it proposed itself.
+/// - PAUSER_ROLE: pauses; only the admin unpauses.
+/// - MERCHANT_MANAGER_ROLE: approves and revokes merchants (voucher mode).
+///
+/// Beneficiaries have a dense index (1, 2, 3, ...) assigned at enrolment; payments, claims and events use the
+/// index, the keyed-hash id is only needed to look the index up ({beneficiaryIndex}). Indexes are never reused.
+interface ICashProgramme is IPilotErrors {
+    // ------------------------------------------------------------------------------------------------------------
+    // Types
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Lifecycle of a beneficiary. `None` = never enrolled. `Removed` is final: the id can never be
+    /// enrolled again (a new index would let the same person be paid twice in a round).
+    enum BeneficiaryStatus {
+        None,
+        Active,
+        Suspended,
+        Removed
+    }
+
+    /// @notice How a round pays.
+    /// - `FlatPush`: the disburser pushes batches of indexes; everyone gets the round's `amount`.
+    /// - `ListPush`: the disburser pushes batches committed in advance: `root` is the Merkle root over batch leaves
+    ///   `keccak256(bytes.concat(keccak256(abi.encode(indexes, amounts))))`; each amount is at most `amount`.
+    /// - `MerkleClaim`: beneficiaries (or relayers holding their signature) claim; `root` is the Merkle root over
+    ///   leaves `keccak256(bytes.concat(keccak256(abi.encode(index, amount))))`; each amount is at most `amount`.
+    /// Trees use OpenZeppelin's sorted-pair hashing (`MerkleProof`), as built by `@openzeppelin/merkle-tree`.
+    enum RoundKind {
+        FlatPush,
+        ListPush,
+        MerkleClaim
+    }
+
+    /// @notice Lifecycle of a round: Proposed -> Approved (funded) -> Closed (swept); or Proposed -> Cancelled.
+    enum RoundStatus {
+        None,
+        Proposed,
+        Approved,
+        Cancelled,
+        Closed
+    }
+
+    /// @notice Why a push batch skipped an index instead of paying it.
+    enum SkipReason {
+        NotActive,
+        AlreadyPaid
+    }
+
+    /// @notice Deployment settings. Everything but `periodCap` is fixed for the programme's life.
+    /// @param admin Initial holder of DEFAULT_ADMIN_ROLE (grants the other roles).
+    /// @param adminTransferDelay Seconds an admin transfer must wait (AccessControlDefaultAdminRules).
+    /// @param token The settlement ERC-20 (no fee-on-transfer or rebasing tokens: funding checks the amount).
+    /// @param voucherMode True: payouts become entitlements spendable only at approved merchants.
+    /// @param recoveryDelay Seconds between a wallet-recovery request and its earliest execution (> 0).
+    /// @param periodLength Length in seconds of a cap period; a round belongs to period `opensAt / periodLength`.
+    /// @param periodCap Most one beneficiary may receive from all rounds of one period (> 0).
+    struct ProgrammeConfig {
+        address admin;
+        uint48 adminTransferDelay;
+        IERC20 token;
+        bool voucherMode;
+        uint32 recoveryDelay;
+        uint32 periodLength;
+        uint96 periodCap;
+    }
+
+    /// @notice What a disburser proposes; immutable once proposed.
+    /// @param kind How the round pays.
+    /// @param budget Total the round may pay; pulled from `funder` at approval.
+    /// @param amount `FlatPush`: the amount each beneficiary gets. Other kinds: the cap on any one amount.
+    /// @param opensAt First second at which payments are accepted.
+    /// @param closesAt First second at which payments stop and the rest can be swept back to `funder`.
+    /// @param root Merkle root (`ListPush`, `MerkleClaim`); must be zero for `FlatPush`.
+    /// @param funder Account the budget is pulled from (it must have approved this contract) and swept back to.
+    /// @param planHash Hash of the off-chain distribution plan the approver reviews; only emitted, not stored.
+    struct RoundParams {
+        RoundKind kind;
+        uint96 budget;
+        uint96 amount;
+        uint32 opensAt;
+        uint32 closesAt;
+        bytes32 root;
+        address funder;
+        bytes32 planHash;
+    }
+
+    /// @notice Everything known about a round (see {RoundParams} for the proposed fields).
+    /// @param kind How the round pays.
+    /// @param status Lifecycle state.
+    /// @param proposer The disburser that proposed it.
+    /// @param funder Account funded from and swept back to.
+    /// @param budget Proposed total.
+    /// @param amount Flat amount or per-beneficiary cap.
+    /// @param remaining Budget not yet paid (0 before approval and after sweep).
+    /// @param paid Amount paid (or credited, in voucher mode) so far.
+    /// @param swept Amount returned to the funder.
+    /// @param opensAt Opening time.
+    /// @param closesAt Closing time.
+    /// @param period Cap period the round counts against.
+    /// @param root Merkle root, zero for `FlatPush`.
+    struct RoundInfo {
+        RoundKind kind;
+        RoundStatus status;
+        address proposer;
+        address funder;
+        uint256 budget;
+        uint256 amount;
+        uint256 remaining;
+        uint256 paid;
+        uint256 swept;
+        uint256 opensAt;
+        uint256 closesAt;
+        uint256 period;
+        bytes32 root;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The deployment settings are unusable (zero token or admin, zero delay, period or cap).
+    error InvalidProgrammeConfig();
+
+    /// @notice A beneficiary id was zero (the reserved "no id" value).
+    error InvalidBeneficiaryId();
+
+    /// @notice The id is already enrolled (or was removed: removed ids can never be enrolled again).
+    /// @param id The keyed-hash id.
+    error BeneficiaryAlreadyEnrolled(bytes32 id);
+
+    /// @notice No beneficiary has this id.
+    /// @param id The keyed-hash id.
+    error UnknownBeneficiary(bytes32 id);
+
+    /// @notice The wallet is already bound to another beneficiary (one wallet per beneficiary).
+    /// @param wallet The wallet.
+    error WalletAlreadyBound(address wallet);
+
+    /// @notice The beneficiary is not in a state that allows this operation.
+    /// @param index The beneficiary index.
+    /// @param status Its current status.
+    error InvalidBeneficiaryStatus(uint256 index, BeneficiaryStatus status);
+
+    /// @notice A wallet recovery is already pending for this beneficiary.
+    /// @param index The beneficiary index.
+    error RecoveryAlreadyPending(uint256 index);
+
+    /// @notice No wallet recovery is pending for this beneficiary.
+    /// @param index The beneficiary index.
+    error NoPendingRecovery(uint256 index);
+
+    /// @notice The recovery delay has not passed yet.
+    /// @param index The beneficiary index.
+    /// @param executableAt First second at which the recovery can be executed.
+    error RecoveryNotReady(uint256 index, uint256 executableAt);
+
+    /// @notice The caller may not cancel this recovery (only a registrar, the admin or the current wallet may).
+    /// @param caller The caller.
+    error RecoveryCancelNotAllowed(address caller);
+
+    /// @notice The proposed round is malformed (see {proposeRound} for the rules).
+    error InvalidRoundParams();
+
+    /// @notice No round has this id.
+    /// @param roundId The round id.
+    error UnknownRound(uint256 roundId);
+
+    /// @notice The round is not in a state that allows this operation.
+    /// @param roundId The round id.
+    /// @param status Its current status.
+    error InvalidRoundStatus(uint256 roundId, RoundStatus status);
+
+    /// @notice Maker-checker: the account that proposed a round cannot approve it.
+    /// @param roundId The round id.
+    /// @param account The proposer trying to approve.
+    error SelfApprovalForbidden(uint256 roundId, address account);
+
+    /// @notice Approving the round would let one beneficiary receive more than the period cap.
+    /// @param period The cap period.
+    /// @param reserved Per-beneficiary amount already reserved by approved rounds of the period.
+    /// @param requested Per-beneficiary amount this round would add.
+    /// @param cap The programme's period cap.
+    error PeriodCapExceeded(uint256 period, uint256 reserved, uint256 requested, uint256 cap);
+
+    /// @notice Funding moved a different amount than requested (fee-on-transfer or otherwise unsupported token).
+    /// @param expected Amount requested.
+    /// @param received Amount that arrived.
+    error FundingMismatch(uint256 expected, uint256 received);
+
+    /// @notice The operation does not apply to this kind of round.
+    /// @param roundId The round id.
+    /// @param kind The round's kind.
+    error WrongRoundKind(uint256 roundId, RoundKind kind);
+
+    /// @notice The round is not open now (before `opensAt` or from `closesAt` on).
+    /// @param roundId The round id.
+    /// @param opensAt Opening time.
+    /// @param closesAt Closing time.
+    error RoundNotOpen(uint256 roundId, uint256 opensAt, uint256 closesAt);
+
+    /// @notice The round has not closed yet, so its unpaid budget cannot be swept.
+    /// @param roundId The round id.
+    /// @param closesAt Closing time.
+    error RoundStillOpen(uint256 roundId, uint256 closesAt);
+
+    /// @notice Paying would exceed what is left of the round's budget.
+    /// @param roundId The round id.
+    /// @param remaining Budget left.
+    /// @param requested Amount that was to be paid.
+    error BudgetExceeded(uint256 roundId, uint256 remaining, uint256 requested);
+
+    /// @notice A listed or claimed amount is zero or above the round's per-beneficiary cap.
+    /// @param roundId The round id.
+    /// @param amount The amount.
+    /// @param cap The round's cap.
+    error InvalidPaymentAmount(uint256 roundId, uint256 amount, uint256 cap);
+
+    /// @notice The beneficiary was already paid in this round.
+    /// @param roundId The round id.
+    /// @param index The beneficiary index.
+    error AlreadyPaid(uint256 roundId, uint256 index);
+
+    /// @notice The Merkle proof does not prove the leaf against the round's root.
+    error InvalidProof();
+
+    /// @notice The caller is not the wallet bound to the beneficiary.
+    /// @param index The beneficiary index.
+    /// @param caller The caller.
+    error NotBeneficiaryWallet(uint256 index, address caller);
+
+    /// @notice Voucher operations need a programme deployed in voucher mode.
+    error VoucherModeDisabled();
+
+    /// @notice The merchant is not approved.
+    /// @param merchant The merchant.
+    error MerchantNotApproved(address merchant);
+
+    /// @notice The merchant is already approved.
+    /// @param merchant The merchant.
+    error MerchantAlreadyApproved(address merchant);
+
+    /// @notice The beneficiary's voucher entitlement is smaller than the amount.
+    /// @param index The beneficiary index.
+    /// @param available Entitlement left.
+    /// @param requested Amount asked for.
+    error InsufficientEntitlement(uint256 index, uint256 available, uint256 requested);
+
+    /// @notice The merchant's redeemable balance is smaller than the amount.
+    /// @param merchant The merchant.
+    /// @param available Balance left.
+    /// @param requested Amount asked for.
+    error InsufficientMerchantBalance(address merchant, uint256 available, uint256 requested);
+
+    /// @notice A beneficiary's entitlement would exceed its storage width (2^88 - 1 base units).
+    /// @param index The beneficiary index.
+    error EntitlementOverflow(uint256 index);
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The programme was deployed with these settings.
+    /// @param token Settlement token.
+    /// @param voucherMode Whether payouts are vouchers.
+    /// @param recoveryDelay Wallet-recovery delay in seconds.
+    /// @param periodLength Cap period length in seconds.
+    /// @param periodCap Initial per-beneficiary cap per period.
+    event ProgrammeConfigured(
+        address indexed token, bool voucherMode, uint256 recoveryDelay, uint256 periodLength, uint256 periodCap
+    );
+
+    /// @notice The admin changed the per-beneficiary cap per period (applies to approvals from now on).
+    /// @param oldCap Previous cap.
+    /// @param newCap New cap.
+    event PeriodCapUpdated(uint256 oldCap, uint256 newCap);
+
+    /// @notice A beneficiary was enrolled.
+    /// @param id Keyed-hash id.
+    /// @param index Dense index assigned to it.
+    /// @param wallet Wallet it is paid to.
+    event BeneficiaryEnrolled(bytes32 indexed id, uint256 indexed index, address indexed wallet);
+
+    /// @notice A beneficiary was suspended (no payments, claims or spending until reinstated).
+    /// @param index The beneficiary index.
+    /// @param reasonCode Off-chain reason code (never free text: no personal data on chain).
+    event BeneficiarySuspended(uint256 indexed index, uint16 reasonCode);
+
+    /// @notice A suspended beneficiary was reinstated.
+    /// @param index The beneficiary index.
+    event BeneficiaryReinstated(uint256 indexed index);
+
+    /// @notice A beneficiary was removed for good; its wallet is unbound.
+    /// @param index The beneficiary index.
+    /// @param reasonCode Off-chain reason code.
+    event BeneficiaryRemoved(uint256 indexed index, uint16 reasonCode);
+
+    /// @notice A wallet recovery was requested.
+    /// @param index The beneficiary index.
+    /// @param oldWallet Wallet bound now.
+    /// @param newWallet Wallet to bind.
+    /// @param executableAt First second at which {executeWalletRecovery} succeeds.
+    event WalletRecoveryRequested(
+        uint256 indexed index, address indexed oldWallet, address indexed newWallet, uint256 executableAt
+    );
+
+    /// @notice A pending wallet recovery was cancelled.
+    /// @param index The beneficiary index.
+    /// @param by Who cancelled it.
+    event WalletRecoveryCancelled(uint256 indexed index, address indexed by);
+
+    /// @notice A wallet recovery was executed: the beneficiary is now bound to `newWallet`.
+    /// @param index The beneficiary index.
+    /// @param oldWallet Previous wallet.
+    /// @param newWallet New wallet.
+    event WalletRecovered(uint256 indexed index, address indexed oldWallet, address indexed newWallet);
+
+    /// @notice A round was proposed.
+    /// @param roundId New round id.
+    /// @param proposer The disburser.
+    /// @param params The proposal.
+    /// @param period Cap period it counts against.
+    event RoundProposed(uint256 indexed roundId, address indexed proposer, RoundParams params, uint256 period);
+
+    /// @notice A round was approved by a second account, reserving its amount in its cap period.
+    /// @param roundId The round id.
+    /// @param approver The approver.
+    /// @param period The cap period.
+    /// @param periodReserved Per-beneficiary amount reserved in the period, this round included.
+    event RoundApproved(uint256 indexed roundId, address indexed approver, uint256 period, uint256 periodReserved);
+
+    /// @notice A round's budget was pulled from its funder.
+    /// @param roundId The round id.
+    /// @param funder Who paid.
+    /// @param amount How much.
+    event RoundFunded(uint256 indexed roundId, address indexed funder, uint256 amount);
+
+    /// @notice A proposed round was cancelled (by its proposer) or rejected (by an approver).
+    /// @param roundId The round id.
+    /// @param by Who cancelled it.
+    event RoundCancelled(uint256 indexed roundId, address indexed by);
+
+    /// @notice A closed round's unpaid budget went back to its funder; the round is final.
+    /// @param roundId The round id.
+    /// @param funder Recipient.
+    /// @param amount Amount returned (may be zero).
+    event RoundSwept(uint256 indexed roundId, address indexed funder, uint256 amount);
+
+    /// @notice A beneficiary was paid in a round: tokens sent to its wallet, or, in voucher mode, entitlement
+    /// credited. Emitted once per (round, beneficiary), whichever way it was paid.
+    /// @param roundId The round id.
+    /// @param index The beneficiary index.
+    /// @param amount Amount paid or credited.
+    event Paid(uint256 indexed roundId, uint256 indexed index, uint256 amount);
+
+    /// @notice A push batch skipped an index without paying it.
+    /// @param roundId The round id.
+    /// @param index The beneficiary index.
+    /// @param reason Why.
+    event PaymentSkipped(uint256 indexed roundId, uint256 indexed index, SkipReason reason);
+
+    /// @notice A merchant was approved to receive voucher spending.
+    /// @param merchant Merchant account.
+    /// @param ref Off-chain merchant reference (e.g. a keyed hash of its registration).
+    event MerchantApproved(address indexed merchant, bytes32 ref);
+
+    /// @notice A merchant was revoked; it can no longer receive spending but can still redeem its balance.
+    /// @param merchant Merchant account.
+    /// @param reasonCode Off-chain reason code.
+    event MerchantRevoked(address indexed merchant, uint16 reasonCode);
+
+    /// @notice A beneficiary spent voucher entitlement at a merchant.
+    /// @param index The beneficiary index.
+    /// @param merchant The merchant.
+    /// @param amount Amount moved from the beneficiary's entitlement to the merchant's balance.
+    event VoucherSpent(uint256 indexed index, address indexed merchant, uint256 amount);
+
+    /// @notice A merchant redeemed balance for tokens: what off-chain settlement needs to reconcile.
+    /// @param merchant The merchant (also the token recipient).
+    /// @param settlementRef Merchant's or operator's settlement reference (invoice, batch).
+    /// @param amount Tokens sent.
+    /// @param redeemedTotal Merchant's cumulative redeemed amount after this one.
+    /// @param balanceLeft Merchant's balance still to redeem.
+    event VoucherRedeemed(
+        address indexed merchant, bytes32 indexed settlementRef, uint256 amount, uint256 redeemedTotal, uint256 balanceLeft
+    );
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Admin
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Sets the per-beneficiary cap per period for future round approvals.
+    /// @dev Requires DEFAULT_ADMIN_ROLE and `newCap > 0`. Emits {PeriodCapUpdated}.
+    /// @param newCap The new cap.
+    function setPeriodCap(uint96 newCap) external;
+
+    /// @notice Stops every movement of money (funding, payments, claims, spending, redemption, sweeps).
+    /// @dev Requires PAUSER_ROLE and not paused. Emits {Paused}. Registry operations keep working.
+    function pause() external;
+
+    /// @notice Resumes movements of money.
+    /// @dev Requires DEFAULT_ADMIN_ROLE and paused. Emits {Unpaused}.
+    function unpause() external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Beneficiary registry
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Enrols one beneficiary.
+    /// @dev Requires REGISTRAR_ROLE, `id != 0`, `wallet != 0`, `id` never enrolled (nor removed), `wallet` not bound
+    /// to another beneficiary. Emits {BeneficiaryEnrolled}.
+    /// @param id Keyed-hash id (see `KeyedHash`).
+    /// @param wallet Wallet to pay.
+    /// @return index The dense index assigned.
+    function enrol(bytes32 id, address wallet) external returns (uint256 index);
+
+    /// @notice Enrols a batch of beneficiaries, with consecutive indexes.
+    /// @dev Requires REGISTRAR_ROLE, equal non-zero lengths at most {MAX_ENROL_BATCH}, and every item valid as in
+    /// {enrol} (the whole batch reverts otherwise). Emits {BeneficiaryEnrolled} per item.
+    /// @param ids Keyed-hash ids.
+    /// @param wallets Wallets, parallel to `ids`.
+    /// @return firstIndex Index of `ids[0]`; item `i` gets `firstIndex + i`.
+    function enrolBatch(bytes32[] calldata ids, address[] calldata wallets) external returns (uint256 firstIndex);
+
+    /// @notice Suspends an active beneficiary.
+    /// @dev Requires REGISTRAR_ROLE and status Active. Emits {BeneficiarySuspended}.
+    /// @param id Keyed-hash id.
+    /// @param reasonCode Off-chain reason code.
+    function suspend(bytes32 id, uint16 reasonCode) external;
+
+    /// @notice Reinstates a suspended beneficiary.
+    /// @dev Requires REGISTRAR_ROLE and status Suspended. Emits {BeneficiaryReinstated}.
+    /// @param id Keyed-hash id.
+    function reinstate(bytes32 id) external;
+
+    /// @notice Removes a beneficiary for good, unbinds its wallet and drops any pending recovery.
+    /// @dev Requires REGISTRAR_ROLE and status Active or Suspended. Emits {BeneficiaryRemoved} (and
+    /// {WalletRecoveryCancelled} if a recovery was pending). Unspent voucher entitlement stays recorded and frozen.
+    /// @param id Keyed-hash id.
+    /// @param reasonCode Off-chain reason code.
+    function remove(bytes32 id, uint16 reasonCode) external;
+
+    /// @notice Starts re-binding a beneficiary to a new wallet; executable after {recoveryDelay}.
+    /// @dev Requires REGISTRAR_ROLE, status Active or Suspended, no recovery pending, `newWallet != 0` and not
+    /// bound. Emits {WalletRecoveryRequested}.
+    /// @param id Keyed-hash id.
+    /// @param newWallet Wallet to bind.
+    /// @return executableAt First second at which {executeWalletRecovery} succeeds.
+    function requestWalletRecovery(bytes32 id, address newWallet) external returns (uint256 executableAt);
+
+    /// @notice Cancels a pending wallet recovery.
+    /// @dev Requires a pending recovery and a caller with REGISTRAR_ROLE or DEFAULT_ADMIN_ROLE, or the wallet
+    /// currently bound (a beneficiary can stop a recovery it did not ask for). Emits {WalletRecoveryCancelled}.
+    /// @param id Keyed-hash id.
+    function cancelWalletRecovery(bytes32 id) external;
+
+    /// @notice Executes a pending wallet recovery once its delay has passed. Anyone may call.
+    /// @dev Requires a pending recovery whose delay has passed and a new wallet still unbound. Emits
+    /// {WalletRecovered}. Voucher entitlement and unclaimed payments follow the beneficiary to the new wallet.
+    /// @param id Keyed-hash id.
+    function executeWalletRecovery(bytes32 id) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Rounds
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Proposes a payment round.
+    /// @dev Requires DISBURSER_ROLE; `budget > 0`; `0 < amount <= budget` and `amount <= periodCap()`;
+    /// `opensAt < closesAt` and `closesAt > block.timestamp`; `funder != 0`; `root == 0` iff kind is `FlatPush`.
+    /// Emits {RoundProposed}.
+    /// @param params The proposal.
+    /// @return roundId New round id (1, 2, 3, ...).
+    function proposeRound(RoundParams calldata params) external returns (uint256 roundId);
+
+    /// @notice Approves a proposed round and pulls its whole budget from its funder.
+    /// @dev Requires APPROVER_ROLE, not paused, status Proposed, caller != proposer, `block.timestamp < closesAt`,
+    /// the period reservation plus `amount` within `periodCap()`, and the funder's allowance and balance.
+    /// Emits {RoundApproved} then {RoundFunded}.
+    /// @param roundId The round id.
+    function approveRound(uint256 roundId) external;
+
+    /// @notice Cancels a proposed (not yet approved) round.
+    /// @dev Requires status Proposed and a caller that is the proposer (still holding DISBURSER_ROLE) or holds
+    /// APPROVER_ROLE (rejection). Emits {RoundCancelled}. Approved rounds cannot be cancelled: pause instead, and
+    /// sweep after the close.
+    /// @param roundId The round id.
+    function cancelRound(uint256 roundId) external;
+
+    /// @notice Returns a closed round's unpaid budget to its funder and finalises the round. Anyone may call.
+    /// @dev Requires not paused, status Approved and `block.timestamp >= closesAt`. Emits {RoundSwept}.
+    /// @param roundId The round id.
+    function sweep(uint256 roundId) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Payments
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Pays the round's flat amount to each listed beneficiary not yet paid in the round.
+    /// @dev Requires DISBURSER_ROLE, not paused, a `FlatPush` round that is approved and open, 1 to {MAX_BATCH}
+    /// indexes and enough budget left for all that get paid. Indexes that are not Active or already paid are
+    /// skipped with {PaymentSkipped}, so a batch can be resent safely. Emits {Paid} per payment. Transfers run
+    /// after all state is written.
+    /// @param roundId The round id.
+    /// @param indexes Beneficiary indexes.
+    function payFlat(uint256 roundId, uint256[] calldata indexes) external;
+
+    /// @notice Pays one pre-committed batch of a `ListPush` round.
+    /// @dev Requires DISBURSER_ROLE, not paused, a `ListPush` round that is approved and open, parallel arrays of
+    /// 1 to {MAX_BATCH} items, a proof that `keccak256(bytes.concat(keccak256(abi.encode(indexes, amounts))))` is
+    /// a leaf under the round's root, and enough budget left. Skips as {payFlat}. Emits {Paid} per payment.
+    /// @param roundId The round id.
+    /// @param indexes Beneficiary indexes.
+    /// @param amounts Amounts, parallel to `indexes`, each non-zero and at most the round's cap.
+    /// @param proof Merkle proof of the batch leaf.
+    function payList(
+        uint256 roundId,
+        uint256[] calldata indexes,
+        uint256[] calldata amounts,
+        bytes32[] calldata proof
+    ) external;
+
+    /// @notice Claims a beneficiary's payment in a `MerkleClaim` round, sent by the beneficiary's own wallet.
+    /// @dev Requires not paused, the round approved and open, `msg.sender` the wallet bound to `index`, the
+    /// beneficiary Active, not yet paid in the round, `0 < amount <= cap`, a valid proof of
+    /// `keccak256(bytes.concat(keccak256(abi.encode(index, amount))))`, and enough budget left. Emits {Paid}.
+    /// @param roundId The round id.
+    /// @param index The beneficiary index.
+    /// @param amount The amount in the leaf.
+    /// @param proof Merkle proof of the leaf.
+    function claim(uint256 roundId, uint256 index, uint256 amount, bytes32[] calldata proof) external;
+
+    /// @notice Claims on a beneficiary's behalf (relayer pays the gas) with the wallet's EIP-712 signature.
+    /// @dev As {claim}, but instead of `msg.sender` being the wallet it requires `block.timestamp <= deadline` and
+    /// a signature by the bound wallet (ECDSA, low-s only, or ERC-1271) over the EIP-712 struct
+    /// `Claim(uint256 roundId,uint256 index,uint256 amount,uint256 deadline)` in this contract's domain (name
+    /// "pilotkit CashProgramme", version "1", chain id, this address). Funds always go to the bound wallet; a
+    /// signature is usable once since a (round, index) pays once. Emits {Paid}.
+    /// @param roundId The round id.
+    /// @param index The beneficiary index.
+    /// @param amount The amount in the leaf.
+    /// @param proof Merkle proof of the leaf.
+    /// @param deadline Last second the signature is valid.
+    /// @param signature The wallet's signature.
+    function claimFor(
+        uint256 roundId,
+        uint256 index,
+        uint256 amount,
+        bytes32[] calldata proof,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Vouchers (voucher mode only)
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Approves a merchant to receive voucher spending.
+    /// @dev Requires MERCHANT_MANAGER_ROLE, voucher mode, `merchant != 0`, not already approved. Emits
+    /// {MerchantApproved}.
+    /// @param merchant Merchant account (receives redeemed tokens).
+    /// @param ref Off-chain merchant reference.
+    function approveMerchant(address merchant, bytes32 ref) external;
+
+    /// @notice Revokes a merchant: no new spending to it; its balance stays redeemable.
+    /// @dev Requires MERCHANT_MANAGER_ROLE, voucher mode, merchant approved. Emits {MerchantRevoked}.
+    /// @param merchant Merchant account.
+    /// @param reasonCode Off-chain reason code.
+    function revokeMerchant(address merchant, uint16 reasonCode) external;
+
+    /// @notice Spends the caller's voucher entitlement at an approved merchant.
+    /// @dev Requires voucher mode, not paused, the caller bound to an Active beneficiary, an approved merchant,
+    /// `0 < amount <=` entitlement. Emits {VoucherSpent}.
+    /// @param merchant The merchant.
+    /// @param amount Amount to spend.
+    function spend(address merchant, uint256 amount) external;
+
+    /// @notice Spends a beneficiary's entitlement with its wallet's EIP-712 signature (the merchant's till submits).
+    /// @dev As {spend}, plus `block.timestamp <= deadline` and a signature by the bound wallet over
+    /// `Spend(uint256 index,address merchant,uint256 amount,uint256 nonce,uint256 deadline)` with the wallet's
+    /// current {nonces} value, which is then used up. Emits {VoucherSpent}.
+    /// @param index The beneficiary index.
+    /// @param merchant The merchant.
+    /// @param amount Amount to spend.
+    /// @param deadline Last second the signature is valid.
+    /// @param signature The wallet's signature.
+    function spendFor(uint256 index, address merchant, uint256 amount, uint256 deadline, bytes calldata signature)
+        external;
+
+    /// @notice Redeems the caller's merchant balance for tokens, sent to the caller.
+    /// @dev Requires voucher mode, not paused, `0 < amount <=` the caller's balance (revoked merchants may still
+    /// redeem). Emits {VoucherRedeemed}.
+    /// @param amount Amount to redeem.
+    /// @param settlementRef Settlement reference echoed in the event.
+    function redeem(uint256 amount, bytes32 settlementRef) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Role that enrols, suspends, reinstates and removes beneficiaries and handles wallet recovery.
+    /// @return The role id.
+    function REGISTRAR_ROLE() external view returns (bytes32);
+
+    /// @notice Role that proposes rounds and pushes payment batches.
+    /// @return The role id.
+    function DISBURSER_ROLE() external view returns (bytes32);
+
+    /// @notice Role that approves (or rejects) rounds proposed by another account.
+    /// @return The role id.
+    function APPROVER_ROLE() external view returns (bytes32);
+
+    /// @notice Role that pauses.
+    /// @return The role id.
+    function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice Role that approves and revokes merchants.
+    /// @return The role id.
+    function MERCHANT_MANAGER_ROLE() external view returns (bytes32);
+
+    /// @notice Largest number of items in one payment batch.
+    /// @return The cap.
+    function MAX_BATCH() external view returns (uint256);
+
+    /// @notice Largest number of items in one enrolment batch.
+    /// @return The cap.
+    function MAX_ENROL_BATCH() external view returns (uint256);
+
+    /// @notice The settlement token.
+    /// @return The token.
+    function token() external view returns (IERC20);
+
+    /// @notice Whether payouts are vouchers.
+    /// @return True in voucher mode.
+    function voucherMode() external view returns (bool);
+
+    /// @notice Wallet-recovery delay.
+    /// @return Seconds.
+    function recoveryDelay() external view returns (uint256);
+
+    /// @notice Cap period length.
+    /// @return Seconds.
+    function periodLength() external view returns (uint256);
+
+    /// @notice Per-beneficiary cap per period.
+    /// @return The cap.
+    function periodCap() external view returns (uint256);
+
+    /// @notice Per-beneficiary amount already reserved by approved rounds of a period.
+    /// @param period The period (`opensAt / periodLength`).
+    /// @return The reserved amount.
+    function periodReserved(uint256 period) external view returns (uint256);
+
+    /// @notice Number of beneficiaries ever enrolled (also the highest index).
+    /// @return The count.
+    function beneficiaryCount() external view returns (uint256);
+
+    /// @notice Index of a keyed-hash id.
+    /// @param id The id.
+    /// @return The index, 0 if never enrolled.
+    function beneficiaryIndex(bytes32 id) external view returns (uint256);
+
+    /// @notice Index bound to a wallet.
+    /// @param wallet The wallet.
+    /// @return The index, 0 if none.
+    function indexOfWallet(address wallet) external view returns (uint256);
+
+    /// @notice A beneficiary's record.
+    /// @param index The index.
+    /// @return wallet Bound wallet (zero once removed).
+    /// @return status Status (None for an unused index).
+    /// @return entitlement Unspent voucher entitlement.
+    function beneficiary(uint256 index)
+        external
+        view
+        returns (address wallet, BeneficiaryStatus status, uint256 entitlement);
+
+    /// @notice A pending wallet recovery.
+    /// @param index The index.
+    /// @return newWallet Wallet to bind (zero if none pending).
+    /// @return executableAt First second it can be executed.
+    function pendingRecovery(uint256 index) external view returns (address newWallet, uint256 executableAt);
+
+    /// @notice Number of rounds ever proposed (also the highest round id).
+    /// @return The count.
+    function roundCount() external view returns (uint256);
+
+    /// @notice Everything about a round.
+    /// @param roundId The round id.
+    /// @return info The round (all zero for an unknown id).
+    function round(uint256 roundId) external view returns (RoundInfo memory info);
+
+    /// @notice Whether a beneficiary was paid in a round.
+    /// @param roundId The round id.
+    /// @param index The beneficiary index.
+    /// @return True once paid.
+    function isPaid(uint256 roundId, uint256 index) external view returns (bool);
+
+    /// @notice Tokens pulled from funders over the programme's life.
+    /// @return The total.
+    function totalFunded() external view returns (uint256);
+
+    /// @notice Tokens sent out to beneficiaries (direct mode) or merchants (voucher mode, on redemption).
+    /// @return The total.
+    function totalPaid() external view returns (uint256);
+
+    /// @notice Tokens returned to funders.
+    /// @return The total.
+    function totalSwept() external view returns (uint256);
+
+    /// @notice Voucher entitlement credited to beneficiaries over the programme's life (0 in direct mode).
+    /// @return The total.
+    function totalCredited() external view returns (uint256);
+
+    /// @notice A merchant's state.
+    /// @param account The merchant.
+    /// @return approved Whether it may receive spending now.
+    /// @return balance Spent to it and not yet redeemed.
+    /// @return redeemed Redeemed so far.
+    function merchantInfo(address account) external view returns (bool approved, uint256 balance, uint256 redeemed);
+
+    /// @notice Next {spendFor} nonce of a wallet.
+    /// @param owner The wallet.
+    /// @return The nonce.
+    function nonces(address owner) external view returns (uint256);
+
+    /// @notice The EIP-712 digest a wallet signs to authorise {claimFor}.
+    /// @param roundId The round id.
+    /// @param index The beneficiary index.
+    /// @param amount The amount.
+    /// @param deadline The deadline.
+    /// @return The digest.
+    function claimDigest(uint256 roundId, uint256 index, uint256 amount, uint256 deadline)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice The EIP-712 digest a wallet signs to authorise {spendFor}.
+    /// @param index The beneficiary index.
+    /// @param merchant The merchant.
+    /// @param amount The amount.
+    /// @param nonce The wallet's nonce.
+    /// @param deadline The deadline.
+    /// @return The digest.
+    function spendDigest(uint256 index, address merchant, uint256 amount, uint256 nonce, uint256 deadline)
+        external
+        view
+        returns (bytes32);
+}
