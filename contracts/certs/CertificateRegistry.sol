@@ -17,7 +17,8 @@ import {ICertificateRegistry} from "./ICertificateRegistry.sol";
 /// - `DEFAULT_ADMIN_ROLE` (admin): accredits issuers and withdraws accreditation; oversight of every record (may
 ///   revoke, suspend, reinstate and supersede any record or document, also while paused).
 /// - `ISSUER_ROLE` (accredited issuer): issues, and changes the status of its own records and documents.
-/// - `PAUSER_ROLE`: pauses and unpauses.
+/// - `PAUSER_ROLE`: pauses. Only `DEFAULT_ADMIN_ROLE` unpauses, so a pauser can stop the registry but not
+///   restart it on its own.
 ///
 /// Invariants:
 /// - A record key is written once: a document hash or a root can never be issued twice, by anyone. This is also
@@ -222,7 +223,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
     }
 
     /// @inheritdoc ICertificateRegistry
-    function unpause() external override onlyRole(PAUSER_ROLE) {
+    function unpause() external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
     }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IPilotErrors} from "../common/IPilotErrors.sol";
+
 /// @title ICertificateRegistry
 /// @notice Certificate registry for diplomas, vaccination and training certificates and land-title documents:
 /// accredited issuers anchor document hashes (one by one, or a whole batch as one Merkle root), manage their
@@ -21,8 +23,9 @@ pragma solidity ^0.8.24;
 /// never overridden) means "no override"; only Suspended, Revoked and Superseded are ever stored as overrides.
 ///
 /// The OpenZeppelin errors `AccessControlUnauthorizedAccount`, `EnforcedPause` and `ExpectedPause` are raised
-/// by the implementation and not repeated here.
-interface ICertificateRegistry {
+/// by the implementation and not repeated here. The shared errors `ZeroAddress`, `DeadlineExpired` and
+/// `InvalidSignature` come from {IPilotErrors}.
+interface ICertificateRegistry is IPilotErrors {
     // ---------------------------------------------------------------------------------------------------------
     // Types
     // ---------------------------------------------------------------------------------------------------------
@@ -106,9 +109,6 @@ interface ICertificateRegistry {
     // Errors
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice A required address argument was the zero address. Same signature as the shared pilotkit error.
-    error ZeroAddress();
-
     /// @notice An issuer name was empty or longer than `MAX_NAME_LENGTH` bytes, or the issuer role was granted
     /// to an account that has no name yet (use {accreditIssuer}).
     error InvalidIssuerName();
@@ -146,13 +146,6 @@ interface ICertificateRegistry {
     /// @param replacement The rejected replacement.
     error InvalidReplacement(bytes32 replacement);
 
-    /// @notice A signed request was relayed after its deadline. Same signature as the shared pilotkit error.
-    /// @param deadline The deadline the signer set (unix seconds).
-    error DeadlineExpired(uint256 deadline);
-
-    /// @notice A signature does not match the request and the claimed issuer (or was malformed or malleable).
-    /// Same signature as the shared pilotkit error.
-    error InvalidSignature();
 
     // ---------------------------------------------------------------------------------------------------------
     // Events
@@ -250,7 +243,7 @@ interface ICertificateRegistry {
     /// @return The role id, `keccak256("ISSUER_ROLE")`.
     function ISSUER_ROLE() external view returns (bytes32);
 
-    /// @notice Role that pauses and unpauses the registry.
+    /// @notice Role that pauses the registry (unpausing needs `DEFAULT_ADMIN_ROLE`).
     /// @return The role id, `keccak256("PAUSER_ROLE")`.
     function PAUSER_ROLE() external view returns (bytes32);
 
@@ -421,7 +414,8 @@ interface ICertificateRegistry {
     function pause() external;
 
     /// @notice Resumes issuance and issuers' status changes.
-    /// @dev Requirements: caller has `PAUSER_ROLE`; paused (`ExpectedPause`). Emits `Unpaused`.
+    /// @dev Requirements: caller has `DEFAULT_ADMIN_ROLE` (a pauser can pause but not unpause, so a pause is
+    /// lifted only by the admin); paused (`ExpectedPause`). Emits `Unpaused`.
     function unpause() external;
 
     // ---------------------------------------------------------------------------------------------------------

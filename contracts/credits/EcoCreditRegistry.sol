@@ -16,7 +16,8 @@ import {SerialRanges} from "./SerialRanges.sol";
 /// - `DEFAULT_ADMIN_ROLE` (registry admin): registers projects, updates their metadata, runs the holder allowlist,
 ///   grants and revokes roles.
 /// - `VERIFIER_ROLE`: issues batches; freezes and unfreezes any batch (not only its own).
-/// - `PAUSER_ROLE`: pauses and unpauses.
+/// - `PAUSER_ROLE`: pauses. Only `DEFAULT_ADMIN_ROLE` unpauses, so a pauser (often an operations or incident
+///   account) can stop the registry but not restart it on its own.
 ///
 /// Invariants (every override of {_update} must keep them):
 /// - For every batch id: `issued(id) == totalSupply(id) + retired(id)`. Tokens are minted only by {issueBatch}
@@ -245,7 +246,7 @@ contract EcoCreditRegistry is IEcoCreditRegistry, ERC1155Supply, AccessControl, 
     }
 
     /// @inheritdoc IEcoCreditRegistry
-    function unpause() external override onlyRole(PAUSER_ROLE) {
+    function unpause() external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
     }
 

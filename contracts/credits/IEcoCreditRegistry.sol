@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IPilotErrors} from "../common/IPilotErrors.sol";
+
 /// @title IEcoCreditRegistry
 /// @notice Eco-credit registry for climate-finance pilots: projects, verified batches of credits as ERC-1155
 /// tokens (one token id per batch), transfers, permanent retirement with an on-chain record, batch freezes and an
@@ -8,8 +10,9 @@ pragma solidity ^0.8.24;
 /// @dev One token unit is one credit, i.e. one registry serial number (typically one tonne CO2e). The ERC-1155
 /// surface (`balanceOf`, `safeTransferFrom`, `totalSupply(id)`, ...) and the OpenZeppelin errors it raises
 /// (`ERC1155InsufficientBalance`, `ERC1155MissingApprovalForAll`, `ERC1155InvalidReceiver`, `EnforcedPause`,
-/// `ExpectedPause`, `AccessControlUnauthorizedAccount`) come from OpenZeppelin and are not repeated here.
-interface IEcoCreditRegistry {
+/// `ExpectedPause`, `AccessControlUnauthorizedAccount`) come from OpenZeppelin and are not repeated here. The
+/// shared errors `ZeroAddress`, `ZeroAmount` and `BatchTooLarge` come from {IPilotErrors}.
+interface IEcoCreditRegistry is IPilotErrors {
     // ---------------------------------------------------------------------------------------------------------
     // Types
     // ---------------------------------------------------------------------------------------------------------
@@ -97,9 +100,6 @@ interface IEcoCreditRegistry {
     // Errors
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice A required address argument was the zero address. Same signature as the shared pilotkit error.
-    error ZeroAddress();
-
     /// @notice The registry code, external id or methodology of a project was zero.
     error InvalidProjectIdentifier();
 
@@ -158,18 +158,10 @@ interface IEcoCreditRegistry {
     /// @param batchId The batch.
     error BatchNotFrozen(uint256 batchId);
 
-    /// @notice A retirement amount was zero. Same signature as the shared pilotkit error.
-    error ZeroAmount();
-
     /// @notice A retirement reason was longer than `MAX_REASON_LENGTH` bytes.
     /// @param length Submitted length.
     /// @param max Maximum length.
     error ReasonTooLong(uint256 length, uint256 max);
-
-    /// @notice A batch had more items than one transaction may process. Same signature as the shared pilotkit error.
-    /// @param size Number of items passed.
-    /// @param max Largest accepted batch size.
-    error BatchTooLarge(uint256 size, uint256 max);
 
     /// @notice No retirement has this id.
     /// @param retirementId The unknown id.
@@ -272,7 +264,7 @@ interface IEcoCreditRegistry {
     /// @return The role id, `keccak256("VERIFIER_ROLE")`.
     function VERIFIER_ROLE() external view returns (bytes32);
 
-    /// @notice Role that pauses and unpauses the registry.
+    /// @notice Role that pauses the registry (unpausing needs `DEFAULT_ADMIN_ROLE`).
     /// @return The role id, `keccak256("PAUSER_ROLE")`.
     function PAUSER_ROLE() external view returns (bytes32);
 
@@ -395,7 +387,8 @@ interface IEcoCreditRegistry {
     function pause() external;
 
     /// @notice Resumes issuance, transfers and retirements.
-    /// @dev Requirements: caller has `PAUSER_ROLE`; paused (`ExpectedPause`). Emits `Unpaused`.
+    /// @dev Requirements: caller has `DEFAULT_ADMIN_ROLE` (a pauser can pause but not unpause, so a pause is
+    /// lifted only by the registry admin); paused (`ExpectedPause`). Emits `Unpaused`.
     function unpause() external;
 
     // ---------------------------------------------------------------------------------------------------------
