@@ -1,0 +1,43 @@
+# pilotkit: `make demo` runs the main job, `make test` runs every test. Both install what is missing first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-fast brownie-check benchmarks clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## The main job: start a local Anvil, compile, deploy the core contracts, print them.
+demo: setup
+	$(BIN)/pilotkit demo
+
+## Every test (Anvil, Ganache, the Brownie check). PYTEST_ARGS="-m 'not brownie'" narrows it.
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Quick loop: skip the Ganache and Brownie tests.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not ganache and not brownie" $(PYTEST_ARGS)
+
+## Prove the repository is also a valid Brownie project (separate virtualenv, real Anvil).
+brownie-check: setup
+	bash tools/brownie_check.sh
+
+## Speed figures: no-change compile, per-test isolation overhead, CLI start-up, gas table.
+benchmarks: setup
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf build deployments/local .pytest_cache
