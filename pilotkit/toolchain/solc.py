@@ -126,7 +126,7 @@ class SolcJsBridge:
 
 
 _LIVE_BRIDGES: set[SolcJsBridge] = set()
-_BACKENDS: dict[tuple[str, str], SolcBackend] = {}
+_BACKENDS: dict[tuple[str, str, str], SolcBackend] = {}
 
 
 @atexit.register
@@ -139,9 +139,10 @@ def find_solc(version: str, project_root: Path | None = None) -> SolcBackend:
     """Return a compiler of exactly `version` (e.g. "0.8.30"), preferring a native binary.
 
     Order: $PILOTKIT_SOLC (a path, or `solcjs` to force solc-js), `solc` on PATH, a version installed
-    by py-solc-x, then solc-js from the project's node_modules. Backends are cached per process.
+    by py-solc-x, then solc-js from the project's node_modules. Backends are cached per process and
+    shared by every project using the same node_modules (one solc-js bridge, not one per project).
     """
-    key = (version, str(project_root))
+    key = (version, os.environ.get(SOLC_ENV, ""), str(node_modules_dir(project_root)))
     cached = _BACKENDS.get(key)
     if cached is not None:
         return cached
