@@ -5,10 +5,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ._support import REPO, chain_children, copy_sample
+
+if TYPE_CHECKING:
+    from pilotkit.compiler.build import CompileResult
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,13 +25,18 @@ def no_leaked_processes() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def compiled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample project compiled once for prague; tests copy it (build included) to stay fast."""
+def first_compile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, CompileResult]:
+    """The sample project's first compile (prague): its root and what the compile reported."""
     from pilotkit.project import Project
 
     root = copy_sample(tmp_path_factory.mktemp("template") / "sample")
-    Project.load(root).compile()
-    return root
+    return root, Project.load(root).compile()
+
+
+@pytest.fixture(scope="session")
+def compiled_template(first_compile: tuple[Path, CompileResult]) -> Path:
+    """The sample project compiled once for prague; tests copy it (build included) to stay fast."""
+    return first_compile[0]
 
 
 @pytest.fixture
