@@ -54,7 +54,11 @@ def find_anvil(explicit: str | os.PathLike[str] | None = None, project_root: Pat
         if candidate:
             path = Path(candidate)
             if not path.is_file():
-                raise ToolchainNotFound(f"anvil not found at {path} (set by argument or ${ANVIL_ENV})")
+                raise ToolchainNotFound(
+                    f"anvil not found at {path} (set by argument or ${ANVIL_ENV}): fix the path, or unset it "
+                    "and run `npm install` in the project (package.json pins @foundry-rs/anvil) or install "
+                    "Foundry (foundryup)"
+                )
             return path
     on_path = shutil.which("anvil")
     if on_path and not _is_node_wrapper(Path(on_path)):
@@ -82,7 +86,10 @@ def find_ganache(explicit: str | os.PathLike[str] | None = None, project_root: P
         if candidate:
             path = Path(candidate)
             if not path.is_file():
-                raise ToolchainNotFound(f"ganache not found at {path} (set by argument or ${GANACHE_ENV})")
+                raise ToolchainNotFound(
+                    f"ganache not found at {path} (set by argument or ${GANACHE_ENV}): fix the path, or unset "
+                    "it and run `npm install` in the project (package.json pins ganache)"
+                )
             return _node_command(path)
     modules = node_modules_dir(project_root)
     if modules is not None:
