@@ -86,3 +86,77 @@ def chain_children() -> list[tuple[int, str]]:
         if line and "solcjs_bridge.js" not in line:
             result.append((pid, line))
     return result
+
+
+class LineReader:
+    """Collects a subprocess's output lines on a thread so tests can wait for a line with a deadline."""
+
+    def __init__(self, stream: object) -> None:
+        import queue
+        import threading
+
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: object) -> None:
+        for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for(self, marker: str, timeout: float = 60.0) -> str:
+        """Return the first line containing `marker`; AssertionError (with the output so far) on timeout/EOF."""
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no line with {marker!r} within {timeout}s:\n" + "\n".join(self.lines))
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"output ended before {marker!r}:\n" + "\n".join(self.lines))
+            self.lines.append(line)
+            if marker in line:
+                return line
+
+    def rest(self, timeout: float = 10.0) -> str:
+        """Everything still to come, once the stream closes."""
+        self._thread.join(timeout)
+        while not self._queue.empty():
+            line = self._queue.get()
+            if line is not None:
+                self.lines.append(line)
+        return "\n".join(self.lines)
+
+
+def listening_on_loopback_only(pid: int, port: int) -> bool:
+    """True when `pid`'s TCP listener on `port` is bound to 127.0.0.1 (from /proc/<pid>/net/tcp)."""
+    hexport = f"{port:04X}"
+    binds = []
+    for table in ("tcp", "tcp6"):
+        try:
+            rows = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, _, lport = local.partition(":")
+            if lport == hexport and state == "0A":  # LISTEN
+                binds.append(address)
+    return bool(binds) and all(address == "0100007F" for address in binds)
+
+
+def kill_if_running(pid: int) -> None:
+    """Last-resort cleanup in a failing test: never leave a process behind."""
+    import signal
+
+    if is_running(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
