@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pilotkit.chain.local import AnvilNode, GanacheNode, LocalNode
 from pilotkit.config import NetworkConfig
@@ -68,7 +68,7 @@ def start_local_node(network: NetworkConfig, project_root: Path | None) -> Local
 
 def connect(network: NetworkConfig, node: LocalNode | None = None, project_root: Path | None = None) -> Connection:
     """Connect to `network`, starting its local node unless one is given; refuse a wrong chain id."""
-    from web3 import HTTPProvider, IPCProvider, Web3
+    from web3 import IPCProvider, Web3
 
     owns = False
     if network.is_local and node is None:
@@ -77,9 +77,9 @@ def connect(network: NetworkConfig, node: LocalNode | None = None, project_root:
     try:
         if node is not None:
             provider = IPCProvider(node.ipc_path, timeout=network.timeout) if node.ipc_path else \
-                HTTPProvider(node.url, request_kwargs={"timeout": network.timeout})
+                _http_provider(node.url, network.timeout)
         else:
-            provider = HTTPProvider(network.resolved_url(), request_kwargs={"timeout": network.timeout})
+            provider = _http_provider(network.resolved_url(), network.timeout)
         web3 = Web3(provider)
         if network.poa:
             from web3.middleware import ExtraDataToPOAMiddleware
@@ -101,6 +101,23 @@ def connect(network: NetworkConfig, node: LocalNode | None = None, project_root:
         if owns and node is not None:
             node.stop()
         raise
+
+
+def _http_provider(url: str, timeout: float) -> Any:
+    """An HTTPProvider whose transport errors never quote the url (requests' messages include it)."""
+    from requests.exceptions import RequestException
+    from web3 import HTTPProvider
+
+    class RedactingHTTPProvider(HTTPProvider):
+        def make_request(self, method: Any, params: Any) -> Any:
+            try:
+                return super().make_request(method, params)
+            except RequestException as exc:
+                status = getattr(exc.response, "status_code", None) if exc.response is not None else None
+                detail = f"HTTP {status}" if status else type(exc).__name__
+                raise NetworkError(f"{method} to {_redact(url)} failed: {detail}") from None
+
+    return RedactingHTTPProvider(url, request_kwargs={"timeout": timeout})
 
 
 def _redact(url: str) -> str:
