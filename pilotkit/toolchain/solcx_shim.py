@@ -49,12 +49,14 @@ def install_solcx_shim(version: str, project_root: Path, target_dir: Path | None
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"solc-v{version}"
     if target.exists() and not is_solcx_shim(target):
-        raise FileExistsError(f"{target} exists and is not a pilotkit shim (a native solc?): leaving it alone")
+        raise FileExistsError(
+            f"{target} exists and is not a pilotkit shim (a native solc?): leaving it alone"
+        )
     script = (
         "#!/bin/sh\n"
         f"# {SHIM_MARKER}: solc {version} as solc-js (the official compiler built to wasm), for py-solc-x\n"
         "# and Brownie. Written by pilotkit.toolchain.solcx_shim; delete this file to remove it.\n"
-        f"exec {shlex.quote(str(node))} {shlex.quote(str(_CLI))} {shlex.quote(str(module))} \"$@\"\n"
+        f'exec {shlex.quote(str(node))} {shlex.quote(str(_CLI))} {shlex.quote(str(module))} "$@"\n'
     )
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     partial.write_text(script)
@@ -65,7 +67,7 @@ def install_solcx_shim(version: str, project_root: Path, target_dir: Path | None
 
 
 def is_solcx_shim(path: Path) -> bool:
-    """True when `path` is a wrapper written by `install_solcx_shim` (the marker is in its first 512 bytes)."""
+    """True when `path` is a wrapper from `install_solcx_shim` (marker in its first 512 bytes)."""
     try:
         with path.open("rb") as handle:
             return SHIM_MARKER.encode() in handle.read(512)
@@ -80,24 +82,33 @@ def _solc_module(project_root: Path, version: str) -> Path:
         raise ToolchainNotFound(f"no node_modules/solc at or above {project_root}: run `npm install` there")
     found = json.loads(package.read_text()).get("version")
     if found != version:
-        raise ToolchainNotFound(f"node_modules/solc is {found}, not {version}: the shim only wraps that exact version")
+        raise ToolchainNotFound(
+            f"node_modules/solc is {found}, not {version}: the shim only wraps that exact version"
+        )
     return package.parent.resolve()
 
 
 def _check_version(shim: Path, version: str) -> None:
     try:
-        done = subprocess.run([str(shim), "--version"], capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [str(shim), "--version"], capture_output=True, text=True, timeout=60, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ToolchainNotFound(f"the solc-js shim {shim} does not run: {exc}") from None
     if done.returncode != 0 or f"Version: {version}+commit." not in done.stdout:
-        raise ToolchainNotFound(f"the solc-js shim {shim} answered unexpectedly: {(done.stderr or done.stdout)[-400:]}")
+        raise ToolchainNotFound(
+            f"the solc-js shim {shim} answered unexpectedly: {(done.stderr or done.stdout)[-400:]}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: install the shim and print its path."""
     args = sys.argv[1:] if argv is None else argv
     if not 1 <= len(args) <= 3:
-        print("usage: python -m pilotkit.toolchain.solcx_shim <version> [project_root] [target_dir]", file=sys.stderr)
+        print(
+            "usage: python -m pilotkit.toolchain.solcx_shim <version> [project_root] [target_dir]",
+            file=sys.stderr,
+        )
         return 2
     root = Path(args[1]) if len(args) > 1 else Path.cwd()
     target = Path(args[2]) if len(args) > 2 else None
