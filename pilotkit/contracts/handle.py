@@ -72,7 +72,8 @@ class ContractHandle:
         except Exception as exc:
             raise self._translate(exc, function) from None
         if int(receipt["status"]) != 1:
-            revert = self._replay_revert({**tx, "from": signer.address}, receipt, function)
+            replay = {**tx, "from": signer.address}
+            revert = self._replay_revert(replay, receipt, function)
             raise TransactionFailed(f"{self.name}.{function} reverted in {tx_hash}: {revert}", tx_hash, receipt,
                                     revert)
         return TxResult(tx_hash, receipt, self.event_decoder.decode_receipt(receipt))
