@@ -16,7 +16,9 @@ def copy_sample(target: Path) -> Path:
     """Copy the sample project (without build output) to `target`, its remapping pointing at the repo."""
     shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("build", "deployments"))
     config = target / "pilotkit.toml"
-    config.write_text(config.read_text().replace("../../../node_modules/", f"{REPO.as_posix()}/node_modules/"))
+    config.write_text(
+        config.read_text().replace("../../../node_modules/", f"{REPO.as_posix()}/node_modules/")
+    )
     return target
 
 
@@ -106,7 +108,7 @@ class LineReader:
         self._queue.put(None)
 
     def wait_for(self, marker: str, timeout: float = 60.0) -> str:
-        """Return the first line containing `marker`; AssertionError (with the output so far) on timeout/EOF."""
+        """The first line containing `marker`; AssertionError (with the output so far) on timeout or EOF."""
         import queue
 
         deadline = time.monotonic() + timeout
@@ -153,10 +155,9 @@ def listening_on_loopback_only(pid: int, port: int) -> bool:
 
 def kill_if_running(pid: int) -> None:
     """Last-resort cleanup in a failing test: never leave a process behind."""
+    import contextlib
     import signal
 
     if is_running(pid):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass

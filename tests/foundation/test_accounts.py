@@ -118,7 +118,9 @@ def test_unknown_account_lists_the_known_ones(keystore: Keystore) -> None:
         keystore.unlock("bob", "pw")
 
 
-def test_password_from_environment(keystore: Keystore, monkeypatch: pytest.MonkeyPatch, no_passwords: None) -> None:
+def test_password_from_environment(
+    keystore: Keystore, monkeypatch: pytest.MonkeyPatch, no_passwords: None
+) -> None:
     stored = keystore.new("field-ops", "from-env")
     assert password_env_var("field-ops") == "PILOTKIT_PASSWORD_FIELD_OPS"
     monkeypatch.setenv("PILOTKIT_KEYSTORE_PASSWORD", "from-env")
@@ -128,13 +130,16 @@ def test_password_from_environment(keystore: Keystore, monkeypatch: pytest.Monke
     assert keystore.unlock("field-ops").address == stored.address
 
 
-def test_no_terminal_and_no_password_names_the_variables(keystore: Keystore, monkeypatch: pytest.MonkeyPatch,
-                                                         no_passwords: None) -> None:
+def test_no_terminal_and_no_password_names_the_variables(
+    keystore: Keystore, monkeypatch: pytest.MonkeyPatch, no_passwords: None
+) -> None:
     keystore.new("field-ops", "pw")
     monkeypatch.setattr(sys, "stdin", io.StringIO())
     with pytest.raises(AccountError) as caught:
         keystore.unlock("field-ops")
-    assert "PILOTKIT_PASSWORD_FIELD_OPS" in str(caught.value) and "PILOTKIT_KEYSTORE_PASSWORD" in str(caught.value)
+    assert "PILOTKIT_PASSWORD_FIELD_OPS" in str(caught.value) and "PILOTKIT_KEYSTORE_PASSWORD" in str(
+        caught.value
+    )
 
 
 # --- Signer --------------------------------------------------------------------------------------
@@ -150,7 +155,9 @@ def test_signer_shows_only_its_address(keystore: Keystore) -> None:
     assert not hasattr(signer, "__dict__")
 
 
-@pytest.mark.parametrize("clone", [pickle.dumps, copy.copy, copy.deepcopy], ids=["pickle", "copy", "deepcopy"])
+@pytest.mark.parametrize(
+    "clone", [pickle.dumps, copy.copy, copy.deepcopy], ids=["pickle", "copy", "deepcopy"]
+)
 def test_signers_cannot_be_serialised_or_copied(clone: Any) -> None:
     with pytest.raises(TypeError, match="cannot be pickled or copied"):
         clone(dev_accounts(1)[0])
@@ -170,8 +177,14 @@ def test_dev_accounts_are_the_well_known_deterministic_ones(anvil: Any) -> None:
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pilotkit", *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **env}, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "pilotkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_cli_import_and_list_never_print_the_key(tmp_path: Path, no_passwords: None) -> None:
@@ -184,8 +197,15 @@ def test_cli_import_and_list_never_print_the_key(tmp_path: Path, no_passwords: N
     assert f"stored ops: {address}" in done.stdout
     listed = _cli("-v", "accounts", "--keystore", str(folder), "list", env=env)
     assert address in listed.stdout
-    refused = _cli("-v", "accounts", "--keystore", str(folder), "import", "ops2",
-                   env={**env, "PILOTKIT_IMPORT_KEY": key[:-2] + "zz"})
+    refused = _cli(
+        "-v",
+        "accounts",
+        "--keystore",
+        str(folder),
+        "import",
+        "ops2",
+        env={**env, "PILOTKIT_IMPORT_KEY": key[:-2] + "zz"},
+    )
     assert refused.returncode == 1 and "not a valid private key" in refused.stderr
     for output in (done.stdout, done.stderr, listed.stdout, listed.stderr, refused.stdout, refused.stderr):
         _assert_no_key(output, key)
@@ -200,9 +220,13 @@ def test_cli_new_without_terminal_or_password_names_the_variables(tmp_path: Path
     assert not list(tmp_path.iterdir())
 
 
-def test_deploying_with_a_keystore_account_logs_no_key(compiled_project: Path, anvil: Any, tmp_path: Path,
-                                                       caplog: pytest.LogCaptureFixture,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_deploying_with_a_keystore_account_logs_no_key(
+    compiled_project: Path,
+    anvil: Any,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     key = _fresh_key()
     keystore = Keystore(tmp_path / "keystore", scrypt_n=FAST_SCRYPT)
     keystore.import_key("ops", key, "pw")
@@ -220,23 +244,44 @@ def test_deploying_with_a_keystore_account_logs_no_key(compiled_project: Path, a
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
     captured = capsys.readouterr()
     record = (compiled_project / "deployments" / "local" / "local-31337.json").read_text()
-    for text in (logged, caplog.text, captured.out, captured.err, record, str(failed.value), repr(failed.value)):
+    for text in (
+        logged,
+        caplog.text,
+        captured.out,
+        captured.err,
+        record,
+        str(failed.value),
+        repr(failed.value),
+    ):
         _assert_no_key(text, key)
 
 
-def test_cli_deploy_with_a_keystore_account_prints_no_key(compiled_project: Path, anvil: Any, tmp_path: Path,
-                                                          no_passwords: None) -> None:
+def test_cli_deploy_with_a_keystore_account_prints_no_key(
+    compiled_project: Path, anvil: Any, tmp_path: Path, no_passwords: None
+) -> None:
     key = _fresh_key()
     folder = tmp_path / "keystore"
     Keystore(folder, scrypt_n=FAST_SCRYPT).import_key("ops", key, "pw")
     address = Account.from_key(key).address
     RawRpc(url=anvil.url).call("anvil_setBalance", [address, hex(10**20)])
     config = compiled_project / "pilotkit.toml"
-    config.write_text(config.read_text() + '\n[networks.devnet]\nkind = "rpc"\nurl = "${PK_DEVNET_URL}"\n'
-                                           "chain_id = 31337\n")
+    config.write_text(
+        config.read_text() + '\n[networks.devnet]\nkind = "rpc"\nurl = "${PK_DEVNET_URL}"\nchain_id = 31337\n'
+    )
     env = {"PILOTKIT_KEYSTORE_DIR": str(folder), "PILOTKIT_PASSWORD_OPS": "pw", "PK_DEVNET_URL": anvil.url}
-    done = _cli("-v", "deploy", "Counter", "4", "--network", "devnet", "--account", "ops",
-                "--project", str(compiled_project), env=env)
+    done = _cli(
+        "-v",
+        "deploy",
+        "Counter",
+        "4",
+        "--network",
+        "devnet",
+        "--account",
+        "ops",
+        "--project",
+        str(compiled_project),
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "Counter: 0x" in done.stdout and "INFO pilotkit.deploy: deployed Counter" in done.stderr
     _assert_no_key(done.stdout + done.stderr, key)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pilotkit.compiler.build import CompileResult, Compiler
+from pilotkit.compiler.build import Compiler, CompileResult
 from pilotkit.compiler.diagnostics import CompilationFailed
 from pilotkit.config import load_config
 from pilotkit.errors import ArtifactNotFound, CompilerError, ToolchainNotFound
@@ -56,13 +56,17 @@ def _artifact(root: Path, source: str, name: str, evm: str = "prague") -> Path:
 
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Content and mtime of every file under a build folder (the lock file excluded)."""
-    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".lock"}
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 def _pilotkit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pilotkit", *args], capture_output=True, text=True, timeout=300,
-                          cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "pilotkit", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 def _cached_compiler(root: Path) -> Compiler:
@@ -80,13 +84,17 @@ def test_first_compile_compiles_every_root(first_compile: tuple[Path, CompileRes
     assert result.output_dir == root / "build" / "prague"
     assert result.compiler_version and result.compiler_version.startswith("0.8.30+commit.")
     assert result.artifacts().names() == ["Counter", "IVault", "Vault"]
-    for source, name in [("contracts/Counter.sol", "Counter"), ("contracts/Vault.sol", "Vault"),
-                         ("contracts/interfaces/IVault.sol", "IVault")]:
+    for source, name in [
+        ("contracts/Counter.sol", "Counter"),
+        ("contracts/Vault.sol", "Vault"),
+        ("contracts/interfaces/IVault.sol", "IVault"),
+    ]:
         assert _artifact(root, source, name).is_file()
 
 
-def test_second_compile_is_a_cache_hit_without_a_compiler(compiled_project: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_compile_is_a_cache_hit_without_a_compiler(
+    compiled_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = _snapshot(compiled_project / "build")
     result = _cached_compiler(compiled_project).compile()
     assert result.from_cache and result.compiled == [] and result.removed == []
@@ -122,7 +130,10 @@ def test_editing_an_import_recompiles_only_its_dependents(compiled_project: Path
     assert result.compiled == ["contracts/Vault.sol", "contracts/interfaces/IVault.sol"]
     assert (counter.read_bytes(), counter.stat().st_mtime_ns) == counter_before
     vault = json.loads(_artifact(compiled_project, "contracts/Vault.sol", "Vault").read_text())
-    assert vault["sourceHashes"]["contracts/interfaces/IVault.sol"] == hashlib.sha256(interface.read_bytes()).hexdigest()
+    assert (
+        vault["sourceHashes"]["contracts/interfaces/IVault.sol"]
+        == hashlib.sha256(interface.read_bytes()).hexdigest()
+    )
     assert _cached_compiler(compiled_project).compile().from_cache
 
 
@@ -154,8 +165,11 @@ def test_a_missing_artifact_file_is_rebuilt(compiled_project: Path) -> None:
 
 def test_a_missing_import_names_the_importer(compiled_project: Path) -> None:
     (compiled_project / "contracts" / "Orphan.sol").write_text(
-        'pragma solidity ^0.8.24;\nimport {Gone} from "./lib/Gone.sol";\ncontract Orphan {}\n')
-    with pytest.raises(CompilerError, match=r"contracts/Orphan.sol: cannot find source 'contracts/lib/Gone.sol'"):
+        'pragma solidity ^0.8.24;\nimport {Gone} from "./lib/Gone.sol";\ncontract Orphan {}\n'
+    )
+    with pytest.raises(
+        CompilerError, match=r"contracts/Orphan.sol: cannot find source 'contracts/lib/Gone.sol'"
+    ):
         _cached_compiler(compiled_project).compile()
 
 
@@ -184,14 +198,19 @@ contract Broken {
     ("source", "line", "column", "message"),
     [
         # the column counts characters, not UTF-8 bytes: "é" before the error is one column
-        (BROKEN_TYPE, 6, BROKEN_TYPE.splitlines()[5].index("uint256 y") + 1,
-         "Type string memory is not implicitly convertible to expected type uint256."),
+        (
+            BROKEN_TYPE,
+            6,
+            BROKEN_TYPE.splitlines()[5].index("uint256 y") + 1,
+            "Type string memory is not implicitly convertible to expected type uint256.",
+        ),
         (BROKEN_SYNTAX, 6, 1, "Expected ';' but got '}'"),
     ],
     ids=["type-error", "syntax-error"],
 )
-def test_cli_reports_errors_as_file_line_col(compiled_project: Path, source: str, line: int, column: int,
-                                             message: str) -> None:
+def test_cli_reports_errors_as_file_line_col(
+    compiled_project: Path, source: str, line: int, column: int, message: str
+) -> None:
     (compiled_project / "contracts" / "Broken.sol").write_text(source)
     done = _pilotkit("compile", "--project", str(compiled_project))
     assert done.returncode == 1, done.stdout + done.stderr
@@ -231,9 +250,18 @@ def test_compiles_in_two_fresh_copies_are_byte_identical(compiled_template: Path
 def test_artifacts_hold_what_deployment_and_tooling_need(compiled_template: Path) -> None:
     counter = json.loads(_artifact(compiled_template, "contracts/Counter.sol", "Counter").read_text())
     assert counter["contractName"] == "Counter" and counter["sourceName"] == "contracts/Counter.sol"
-    assert {e["name"] for e in counter["abi"] if e.get("name")} >= {"count", "owner", "increment", "Incremented"}
-    assert re.fullmatch(r"[0-9a-f]+", counter["bytecode"]) and re.fullmatch(r"[0-9a-f]+", counter["deployedBytecode"])
-    assert counter["deployedBytecode"] in counter["bytecode"] or len(counter["bytecode"]) > len(counter["deployedBytecode"])
+    assert {e["name"] for e in counter["abi"] if e.get("name")} >= {
+        "count",
+        "owner",
+        "increment",
+        "Incremented",
+    }
+    assert re.fullmatch(r"[0-9a-f]+", counter["bytecode"]) and re.fullmatch(
+        r"[0-9a-f]+", counter["deployedBytecode"]
+    )
+    assert counter["deployedBytecode"] in counter["bytecode"] or len(counter["bytecode"]) > len(
+        counter["deployedBytecode"]
+    )
     assert [s["label"] for s in counter["storageLayout"]["storage"]] == ["count"]
     assert counter["immutableReferences"], "the immutable `owner` has references"
     assert counter["methodIdentifiers"]["increment()"] == "d09de08a"
@@ -241,15 +269,25 @@ def test_artifacts_hold_what_deployment_and_tooling_need(compiled_template: Path
     assert counter["compiler"]["settings"]["evmVersion"] == "prague"
     assert counter["compiler"]["settings"]["optimizer"] == {"enabled": True, "runs": 200}
     counter_source = compiled_template / "contracts" / "Counter.sol"
-    assert counter["sourceHashes"] == {"contracts/Counter.sol": hashlib.sha256(counter_source.read_bytes()).hexdigest()}
+    assert counter["sourceHashes"] == {
+        "contracts/Counter.sol": hashlib.sha256(counter_source.read_bytes()).hexdigest()
+    }
     assert counter["devdoc"]["title"].startswith("Counter")
 
     vault = json.loads(_artifact(compiled_template, "contracts/Vault.sol", "Vault").read_text())
-    assert {"contracts/Vault.sol", "contracts/interfaces/IVault.sol",
-            "@openzeppelin/contracts/access/AccessControl.sol"} <= set(vault["sourceHashes"])
-    assert {e["name"] for e in vault["abi"] if e["type"] == "error"} >= {"InsufficientDeposit", "ZeroAmount",
-                                                                         "AccessControlUnauthorizedAccount"}
-    interface = json.loads(_artifact(compiled_template, "contracts/interfaces/IVault.sol", "IVault").read_text())
+    assert {
+        "contracts/Vault.sol",
+        "contracts/interfaces/IVault.sol",
+        "@openzeppelin/contracts/access/AccessControl.sol",
+    } <= set(vault["sourceHashes"])
+    assert {e["name"] for e in vault["abi"] if e["type"] == "error"} >= {
+        "InsufficientDeposit",
+        "ZeroAmount",
+        "AccessControlUnauthorizedAccount",
+    }
+    interface = json.loads(
+        _artifact(compiled_template, "contracts/interfaces/IVault.sol", "IVault").read_text()
+    )
     assert interface["bytecode"] == "" and interface["abi"]
     assert len(vault["artifactHash"]) == 64 and vault["artifactHash"] != counter["artifactHash"]
 
@@ -282,8 +320,10 @@ def test_cancun_opcode_compiles_for_prague_but_not_shanghai(tmp_path: Path) -> N
 
     prague = project.compile(network="local")
     assert prague.compiled == ["contracts/Transient.sol"]
-    assert any(w.severity == "warning" and (w.file, w.line) == ("contracts/Transient.sol", 7)
-               for w in prague.warnings)  # solc's EIP-1153 caution, located
+    assert any(
+        w.severity == "warning" and (w.file, w.line) == ("contracts/Transient.sol", 7)
+        for w in prague.warnings
+    )  # solc's EIP-1153 caution, located
 
     with pytest.raises(CompilationFailed) as caught:
         project.compile(network="ganache")
@@ -299,8 +339,10 @@ def test_cancun_opcode_compiles_for_prague_but_not_shanghai(tmp_path: Path) -> N
 def _fake_solc(folder: Path, version: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "solc"
-    script.write_text(f'#!/bin/sh\necho "solc, the solidity compiler commandline interface"\n'
-                      f'echo "Version: {version}.Linux.g++"\n')
+    script.write_text(
+        f'#!/bin/sh\necho "solc, the solidity compiler commandline interface"\n'
+        f'echo "Version: {version}.Linux.g++"\n'
+    )
     script.chmod(0o755)
     return script
 
@@ -316,7 +358,9 @@ def isolated_solc_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return empty
 
 
-def test_pilotkit_solc_with_another_version_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pilotkit_solc_with_another_version_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = _fake_solc(tmp_path / "bin", "0.8.19+commit.7dd6d404")
     monkeypatch.setenv("PILOTKIT_SOLC", str(fake))
     with pytest.raises(ToolchainNotFound) as caught:
@@ -324,30 +368,35 @@ def test_pilotkit_solc_with_another_version_is_refused(tmp_path: Path, monkeypat
     assert "0.8.19" in str(caught.value) and "0.8.30" in str(caught.value)
 
 
-def test_pilotkit_solc_that_is_not_a_compiler_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pilotkit_solc_that_is_not_a_compiler_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PILOTKIT_SOLC", str(tmp_path / "nowhere" / "solc"))
     with pytest.raises(ToolchainNotFound, match="is not a runnable solc binary"):
         find_solc("0.8.30", tmp_path)
 
 
-def test_pilotkit_solc_with_the_pinned_version_is_used_natively(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pilotkit_solc_with_the_pinned_version_is_used_natively(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = _fake_solc(tmp_path / "bin", "0.8.30+commit.73712a01")
     monkeypatch.setenv("PILOTKIT_SOLC", str(fake))
     backend = find_solc("0.8.30", tmp_path)
     assert (backend.kind, backend.version, backend.path) == ("native", "0.8.30+commit.73712a01", fake)
 
 
-def test_native_solc_on_path_wins_when_its_version_matches(isolated_solc_lookup: Path, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_native_solc_on_path_wins_when_its_version_matches(
+    isolated_solc_lookup: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = _fake_solc(tmp_path / "bin", "0.8.30+commit.73712a01")
     monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
     monkeypatch.setenv("PILOTKIT_NODE_MODULES", str(isolated_solc_lookup))
     assert find_solc("0.8.30", tmp_path).kind == "native"
 
 
-def test_native_solc_of_another_version_falls_back_to_solcjs(isolated_solc_lookup: Path, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_native_solc_of_another_version_falls_back_to_solcjs(
+    isolated_solc_lookup: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake = _fake_solc(tmp_path / "bin", "0.8.19+commit.7dd6d404")
     monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
     (isolated_solc_lookup / "solc").symlink_to(REPO / "node_modules" / "solc")
@@ -359,15 +408,18 @@ def test_native_solc_of_another_version_falls_back_to_solcjs(isolated_solc_looku
         backend.close()
 
 
-def test_no_compiler_anywhere_says_how_to_get_one(isolated_solc_lookup: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_compiler_anywhere_says_how_to_get_one(
+    isolated_solc_lookup: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PILOTKIT_NODE_MODULES", str(isolated_solc_lookup))
     with pytest.raises(ToolchainNotFound, match="npm install") as caught:
         find_solc("0.8.30", tmp_path)
     assert "solcx" in str(caught.value) and "PILOTKIT_SOLC" in str(caught.value)
 
 
-def test_pilotkit_solc_solcjs_forces_the_solcjs_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pilotkit_solc_solcjs_forces_the_solcjs_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fake_solc(tmp_path / "bin", "0.8.30+commit.73712a01")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")  # a matching native one is ignored
     monkeypatch.setenv("PILOTKIT_SOLC", "solcjs")
@@ -379,10 +431,17 @@ def test_pilotkit_solc_solcjs_forces_the_solcjs_backend(tmp_path: Path, monkeypa
 def test_solcjs_output_is_deterministic() -> None:
     tiny = {
         "language": "Solidity",
-        "sources": {"T.sol": {"content": "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\n"
-                                         "contract T { uint256 public x = 7; }\n"}},
-        "settings": {"optimizer": {"enabled": True, "runs": 200}, "evmVersion": "prague",
-                     "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "metadata"]}}},
+        "sources": {
+            "T.sol": {
+                "content": "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\n"
+                "contract T { uint256 public x = 7; }\n"
+            }
+        },
+        "settings": {
+            "optimizer": {"enabled": True, "runs": 200},
+            "evmVersion": "prague",
+            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "metadata"]}},
+        },
     }
     first, second = SolcJsBridge(REPO / "node_modules" / "solc"), SolcJsBridge(REPO / "node_modules" / "solc")
     try:

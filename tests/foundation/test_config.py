@@ -118,8 +118,12 @@ def test_network_tables_override_defaults_key_by_key(tmp_path: Path) -> None:
 
 def test_per_network_evm_version_selects_compiler_settings(tmp_path: Path) -> None:
     config = parse_config(
-        {"networks": {"sepolia": {"kind": "rpc", "url": "https://x", "chain_id": 11155111, "evm_version": "cancun"},
-                      "plain": {"kind": "rpc", "url": "https://y", "chain_id": 5}}},
+        {
+            "networks": {
+                "sepolia": {"kind": "rpc", "url": "https://x", "chain_id": 11155111, "evm_version": "cancun"},
+                "plain": {"kind": "rpc", "url": "https://y", "chain_id": 5},
+            }
+        },
         tmp_path,
     )
     assert config.compiler_for(None).evm_version == "prague"
@@ -127,13 +131,19 @@ def test_per_network_evm_version_selects_compiler_settings(tmp_path: Path) -> No
     assert config.compiler_for("sepolia").evm_version == "cancun"
     assert config.compiler_for("plain").evm_version == "prague"
     shanghai = config.compiler_for("ganache")
-    assert (shanghai.optimizer_runs, shanghai.remappings) == (config.compiler.optimizer_runs,
-                                                              config.compiler.remappings)
+    assert (shanghai.optimizer_runs, shanghai.remappings) == (
+        config.compiler.optimizer_runs,
+        config.compiler.remappings,
+    )
 
 
 def test_url_expands_environment_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = parse_config(
-        {"networks": {"sepolia": {"kind": "rpc", "url": "https://${RPC_HOST}/v3/${RPC_KEY}", "chain_id": 11155111}}},
+        {
+            "networks": {
+                "sepolia": {"kind": "rpc", "url": "https://${RPC_HOST}/v3/${RPC_KEY}", "chain_id": 11155111}
+            }
+        },
         tmp_path,
     )
     monkeypatch.setenv("RPC_HOST", "rpc.example.org")
@@ -145,17 +155,30 @@ def test_url_expands_environment_variables(tmp_path: Path, monkeypatch: pytest.M
 
 def test_missing_url_variable_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = parse_config(
-        {"networks": {"sepolia": {"kind": "rpc", "url": "${PK_TEST_UNSET_URL}", "chain_id": 11155111}}}, tmp_path,
+        {"networks": {"sepolia": {"kind": "rpc", "url": "${PK_TEST_UNSET_URL}", "chain_id": 11155111}}},
+        tmp_path,
     )
     monkeypatch.delenv("PK_TEST_UNSET_URL", raising=False)
-    with pytest.raises(ConfigError, match="network 'sepolia' needs the environment variable PK_TEST_UNSET_URL"):
+    with pytest.raises(
+        ConfigError, match="network 'sepolia' needs the environment variable PK_TEST_UNSET_URL"
+    ):
         config.network("sepolia").resolved_url()
 
 
 def test_gas_and_confirmation_settings_are_parsed(tmp_path: Path) -> None:
     config = parse_config(
-        {"networks": {"besu": {"kind": "rpc", "url": "http://127.0.0.1:8545", "chain_id": 2018, "poa": True,
-                               "confirmations": 3, "gas": {"gas_price_gwei": 0}}}},
+        {
+            "networks": {
+                "besu": {
+                    "kind": "rpc",
+                    "url": "http://127.0.0.1:8545",
+                    "chain_id": 2018,
+                    "poa": True,
+                    "confirmations": 3,
+                    "gas": {"gas_price_gwei": 0},
+                }
+            }
+        },
         tmp_path,
     )
     besu = config.network("besu")

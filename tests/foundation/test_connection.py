@@ -17,7 +17,6 @@ import pytest
 
 from pilotkit.accounts.dev import dev_accounts
 from pilotkit.chain.connection import connect
-from pilotkit.chain.local import AnvilNode
 from pilotkit.chain.rpc import RawRpc
 from pilotkit.chain.transactions import TransactionSender
 from pilotkit.config import NetworkConfig
@@ -31,7 +30,9 @@ SECRET = "s3cret-api-key-0451"
 def _chain_state(node: Any) -> tuple[int, int]:
     """(block number, dev0 nonce) read without web3."""
     rpc = RawRpc(url=node.url)
-    return int(rpc.call("eth_blockNumber"), 16), int(rpc.call("eth_getTransactionCount", [DEV0, "latest"]), 16)
+    return int(rpc.call("eth_blockNumber"), 16), int(
+        rpc.call("eth_getTransactionCount", [DEV0, "latest"]), 16
+    )
 
 
 def _rpc_network(url: str, chain_id: int = 31337, **extra: Any) -> NetworkConfig:
@@ -60,7 +61,9 @@ class _Proxy:
                     self.send_response(429)
                     self.end_headers()
                     return
-                request = urllib.request.Request(target, data=body, headers={"Content-Type": "application/json"})
+                request = urllib.request.Request(
+                    target, data=body, headers={"Content-Type": "application/json"}
+                )
                 with urllib.request.urlopen(request, timeout=10) as response:
                     data = response.read()
                 if proxy.poa_blocks and method in ("eth_getBlockByNumber", "eth_getBlockByHash"):
@@ -113,13 +116,29 @@ def test_chain_id_mismatch_with_a_given_node_leaves_that_node_running(anvil: Any
 
 def test_cli_refuses_to_deploy_to_a_mismatched_chain(anvil: Any, compiled_project: Path) -> None:
     config = compiled_project / "pilotkit.toml"
-    config.write_text(config.read_text() + '\n[networks.pilotnet]\nkind = "rpc"\nurl = "${PILOTNET_URL}"\n'
-                                           "chain_id = 999\n")
+    config.write_text(
+        config.read_text() + '\n[networks.pilotnet]\nkind = "rpc"\nurl = "${PILOTNET_URL}"\nchain_id = 999\n'
+    )
     before = _chain_state(anvil)
     done = subprocess.run(
-        [sys.executable, "-m", "pilotkit", "deploy", "Counter", "1", "--network", "pilotnet", "--account", "ops",
-         "--project", str(compiled_project)],
-        capture_output=True, text=True, timeout=120, env={**__import__("os").environ, "PILOTNET_URL": anvil.url},
+        [
+            sys.executable,
+            "-m",
+            "pilotkit",
+            "deploy",
+            "Counter",
+            "1",
+            "--network",
+            "pilotnet",
+            "--account",
+            "ops",
+            "--project",
+            str(compiled_project),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "PILOTNET_URL": anvil.url},
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "chain id 31337 but is configured for 999" in done.stderr

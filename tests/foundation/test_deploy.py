@@ -121,12 +121,17 @@ def test_different_arguments_deploy_again(env: Env) -> None:
 def test_changed_bytecode_deploys_again(env: Env) -> None:
     first = env.deployer().deploy("Counter", 5)
     source = env.project.root / "contracts" / "Counter.sol"
-    source.write_text(source.read_text().rstrip().removesuffix("}") +
-                      "    function version() external pure returns (uint256) { return 2; }\n}\n")
+    source.write_text(
+        source.read_text().rstrip().removesuffix("}")
+        + "    function version() external pure returns (uint256) { return 2; }\n}\n"
+    )
     project = Project.load(env.project.root)  # a new run: compiles the edit
     second = Deployer(project, env.connection, env.signer).deploy("Counter", 5)
     assert second.address != first.address and second.version() == 2
-    assert env.record()["contracts"]["Counter"]["artifact_hash"] == project.artifacts("local").get("Counter").artifact_hash
+    assert (
+        env.record()["contracts"]["Counter"]["artifact_hash"]
+        == project.artifacts("local").get("Counter").artifact_hash
+    )
 
 
 def test_aliases_keep_several_instances_apart(env: Env) -> None:
@@ -136,13 +141,18 @@ def test_aliases_keep_several_instances_apart(env: Env) -> None:
     assert one.address != two.address
     assert set(env.record()["contracts"]) == {"Counter", "counter2"}
     assert env.deployer().at("counter2").count() == 2
-    with pytest.raises(DeploymentError, match="'nope' is not deployed on network 'local'.*deployed: Counter, counter2"):
+    with pytest.raises(
+        DeploymentError, match="'nope' is not deployed on network 'local'.*deployed: Counter, counter2"
+    ):
         env.deployer().at("nope")
 
 
 def test_a_restarted_chain_gets_a_fresh_deployment(env: Env) -> None:
     recorded = env.deployer().deploy("Counter", 5).address
-    with AnvilNode(project_root=REPO) as fresh, connect(env.project.config.network("local"), node=fresh) as restarted:
+    with (
+        AnvilNode(project_root=REPO) as fresh,
+        connect(env.project.config.network("local"), node=fresh) as restarted,
+    ):
         assert len(restarted.web3.eth.get_code(recorded)) == 0  # the new chain starts empty
         handle = Deployer(env.project, restarted, env.signer).deploy("Counter", 5)
         assert restarted.web3.eth.get_transaction_count(DEV0) == 1
@@ -167,11 +177,13 @@ def test_a_record_for_another_chain_is_refused(env: Env) -> None:
         env.deployer()
 
 
-def test_real_networks_record_to_deployments_chain_id_json(env: Env, anvil: Any,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_networks_record_to_deployments_chain_id_json(
+    env: Env, anvil: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = env.project.root / "pilotkit.toml"
-    config.write_text(config.read_text() + '\n[networks.devnet]\nkind = "rpc"\nurl = "${PK_DEVNET_URL}"\n'
-                                           "chain_id = 31337\n")
+    config.write_text(
+        config.read_text() + '\n[networks.devnet]\nkind = "rpc"\nurl = "${PK_DEVNET_URL}"\nchain_id = 31337\n'
+    )
     monkeypatch.setenv("PK_DEVNET_URL", anvil.url)
     project = Project.load(env.project.root)
     with connect(project.config.network("devnet")) as connection:
@@ -211,11 +223,15 @@ def _assert_completed_once(env: Env, start_block: int, start_nonce: int, journal
     vault = data["contracts"]["Vault"]
     assert vault["tx_hash"] == journaled["tx_hash"]
     assert vault["constructor_args"] == ["a"]
-    assert env.connection.web3.eth.get_transaction_receipt(vault["tx_hash"])["contractAddress"] == vault["address"]
+    assert (
+        env.connection.web3.eth.get_transaction_receipt(vault["tx_hash"])["contractAddress"]
+        == vault["address"]
+    )
 
 
-def test_resume_after_a_crash_between_journal_and_broadcast(env: Env, monkeypatch: pytest.MonkeyPatch,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_resume_after_a_crash_between_journal_and_broadcast(
+    env: Env, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     start_block, start_nonce = env.block(), env.nonce()
     _fail_once(monkeypatch, "broadcast", 2, RuntimeError("crash before broadcasting Vault"))
     with pytest.raises(RuntimeError, match="crash before broadcasting"):
@@ -230,8 +246,9 @@ def test_resume_after_a_crash_between_journal_and_broadcast(env: Env, monkeypatc
     _assert_completed_once(env, start_block, start_nonce, journaled)
 
 
-def test_resume_after_a_crash_between_broadcast_and_receipt(env: Env, monkeypatch: pytest.MonkeyPatch,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_resume_after_a_crash_between_broadcast_and_receipt(
+    env: Env, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     start_block, start_nonce = env.block(), env.nonce()
     _fail_once(monkeypatch, "wait", 2, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
@@ -245,8 +262,9 @@ def test_resume_after_a_crash_between_broadcast_and_receipt(env: Env, monkeypatc
     _assert_completed_once(env, start_block, start_nonce, journaled)
 
 
-def test_a_journaled_transaction_whose_nonce_was_used_elsewhere_is_replaced(env: Env,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_journaled_transaction_whose_nonce_was_used_elsewhere_is_replaced(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
     start_block = env.block()
     _fail_once(monkeypatch, "broadcast", 1, RuntimeError("crash before broadcasting Counter"))
     with pytest.raises(RuntimeError):

@@ -1,4 +1,4 @@
-"""Local chains: Anvil and Ganache start, answer, and always stop (context exit, errors, parent death, Ctrl-C)."""
+"""Local chains start, answer, and always stop: on context exit, on errors, on parent death, on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -127,8 +127,12 @@ _ORPHAN_SCRIPT = textwrap.dedent(
 
 
 def _start_in_subprocess(cls: str) -> tuple[subprocess.Popen[str], int, str]:
-    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT.format(cls=cls)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT.format(cls=cls)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = LineReader(proc.stdout).wait_for(" ", timeout=90)
     pid_text, ipc = line.split()
     return proc, int(pid_text), ipc
@@ -152,8 +156,12 @@ def test_killing_the_parent_with_sigkill_takes_the_node_down(cls: str) -> None:
 
 def _run_node_command(project: Path, *extra: str) -> None:
     """`pilotkit node` in the foreground, stopped with Ctrl-C (SIGINT): exits 130/0, the chain is gone."""
-    proc = subprocess.Popen([sys.executable, "-m", "pilotkit", "node", "--project", str(project), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pilotkit", "node", "--project", str(project), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     node_pids: list[int] = []
     try:
         reader = LineReader(proc.stdout)
@@ -209,8 +217,9 @@ def test_ganache_lifecycle() -> None:
 # --- discovery -----------------------------------------------------------------------------------
 
 
-def test_pilotkit_anvil_pointing_nowhere_says_how_to_install(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pilotkit_anvil_pointing_nowhere_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     missing = tmp_path / "no" / "anvil"
     monkeypatch.setenv("PILOTKIT_ANVIL", str(missing))
     with pytest.raises(ToolchainNotFound) as caught:
@@ -240,11 +249,14 @@ def test_ganache_discovery_errors_say_how_to_install(tmp_path: Path, monkeypatch
         find_ganache()
 
 
-def test_node_modules_anvil_is_the_native_binary_not_the_node_wrapper(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_node_modules_anvil_is_the_native_binary_not_the_node_wrapper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("PILOTKIT_ANVIL", raising=False)
     monkeypatch.setenv("PATH", f"{REPO / 'node_modules' / '.bin'}:/usr/bin:/bin")
     binary = find_anvil(project_root=REPO)
     assert "@foundry-rs" in binary.parts
-    assert not binary.read_bytes()[:2] == b"#!", "stopping a Node wrapper would orphan the real anvil"
+    with binary.open("rb") as handle:
+        assert handle.read(2) != b"#!", "stopping a Node wrapper would orphan the real anvil"
     command = find_ganache(project_root=REPO)
     assert Path(command[0]).name == "node" and command[1].endswith("cli.js")

@@ -17,7 +17,14 @@ from pilotkit.chain.connection import connect
 from pilotkit.chain.local import GanacheNode
 from pilotkit.chain.transactions import TransactionFailed
 from pilotkit.contracts.handle import ContractHandle
-from pilotkit.contracts.reverts import ContractRevert, ErrorDecoder, Panic, RevertString, UnknownRevert, revert_class
+from pilotkit.contracts.reverts import (
+    ContractRevert,
+    ErrorDecoder,
+    Panic,
+    RevertString,
+    UnknownRevert,
+    revert_class,
+)
 from pilotkit.deploy.deployer import Deployer
 from pilotkit.errors import PilotkitError
 from pilotkit.project import Project
@@ -66,12 +73,16 @@ def _project_with_relay(tmp: Path, template: Path) -> Project:
 
 
 @pytest.fixture(scope="module")
-def contracts(tmp_path_factory: pytest.TempPathFactory, compiled_template: Path, anvil: Any) -> Iterator[Contracts]:
+def contracts(
+    tmp_path_factory: pytest.TempPathFactory, compiled_template: Path, anvil: Any
+) -> Iterator[Contracts]:
     project = _project_with_relay(tmp_path_factory.mktemp("reverts"), compiled_template)
     owner, stranger = dev_accounts(2)
     with connect(project.config.network("local"), node=anvil) as connection:
         deployer = Deployer(project, connection, owner)
-        yield Contracts(deployer.create("Vault", "reverts"), deployer.create("Relay"), deployer, owner, stranger)
+        yield Contracts(
+            deployer.create("Vault", "reverts"), deployer.create("Relay"), deployer, owner, stranger
+        )
 
 
 def test_custom_error_with_arguments_is_a_named_exception(contracts: Contracts) -> None:
@@ -83,7 +94,10 @@ def test_custom_error_with_arguments_is_a_named_exception(contracts: Contracts) 
     assert err.values == {"account": stranger.address, "requested": 5, "available": 0}
     assert err.signature == "InsufficientDeposit(address,uint256,uint256)"
     assert err.data[:4] == INSUFFICIENT and err.function == "Vault.withdraw"
-    assert str(err) == f"InsufficientDeposit(account='{stranger.address}', requested=5, available=0) in Vault.withdraw"
+    assert (
+        str(err)
+        == f"InsufficientDeposit(account='{stranger.address}', requested=5, available=0) in Vault.withdraw"
+    )
 
 
 def test_a_reverting_transaction_raises_before_it_is_sent(contracts: Contracts) -> None:
@@ -194,14 +208,20 @@ def test_decoder_merges_errors_from_many_abis() -> None:
     from eth_abi import encode
 
     first = [{"type": "error", "name": "RoundClosed", "inputs": [{"name": "round", "type": "uint64"}]}]
-    second = [{"type": "error", "name": "Frozen", "inputs": [{"name": "who", "type": "address"},
-                                                                 {"name": "ids", "type": "uint256[]"}]}]
+    second = [
+        {
+            "type": "error",
+            "name": "Frozen",
+            "inputs": [{"name": "who", "type": "address"}, {"name": "ids", "type": "uint256[]"}],
+        }
+    ]
     decoder = ErrorDecoder([first, second])
     closed = decoder.decode(keccak(text="RoundClosed(uint64)")[:4] + encode(["uint64"], [3]))
     assert type(closed) is revert_class("RoundClosed") and closed.values == {"round": 3}
     who = "0x" + "ab" * 20
-    frozen = decoder.decode(keccak(text="Frozen(address,uint256[])")[:4] + encode(["address", "uint256[]"],
-                                                                                   [who, [1, 2]]))
+    frozen = decoder.decode(
+        keccak(text="Frozen(address,uint256[])")[:4] + encode(["address", "uint256[]"], [who, [1, 2]])
+    )
     assert frozen.values["ids"] == [1, 2] and frozen.values["who"].lower() == who
 
 
@@ -209,7 +229,10 @@ def test_decoder_merges_errors_from_many_abis() -> None:
 def test_ganache_reverts_decode_the_same_way(tmp_path: Path, compiled_template: Path) -> None:
     project = _project_with_relay(tmp_path, compiled_template)
     owner, stranger = dev_accounts(2)
-    with GanacheNode(project_root=REPO) as node, connect(project.config.network("ganache"), node=node) as connection:
+    with (
+        GanacheNode(project_root=REPO) as node,
+        connect(project.config.network("ganache"), node=node) as connection,
+    ):
         deployer = Deployer(project, connection, owner)
         vault, relay = deployer.create("Vault", "ganache"), deployer.create("Relay")
         with pytest.raises(vault.errors.InsufficientDeposit) as called:
