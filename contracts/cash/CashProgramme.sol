@@ -3,21 +3,23 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {KeyedHash} from "../common/KeyedHash.sol";
 import {ICashProgramme} from "./ICashProgramme.sol";
 import {BeneficiaryRecord, BeneficiaryRecordLib} from "./lib/BeneficiaryRecord.sol";
 import {RoundBudget, RoundBudgetLib} from "./lib/RoundBudget.sol";
+import {PaidMarks} from "./lib/PaidMarks.sol";
 
 /// @title CashProgramme
 /// @notice One cash-transfer programme: a beneficiary registry keyed by keyed-hash ids, maker-checker payment
@@ -26,56 +28,82 @@ import {RoundBudget, RoundBudgetLib} from "./lib/RoundBudget.sol";
 /// @dev DESIGN NOTES (read before changing or extending this contract)
 ///
 /// Invariants (each kept by every function; property tests check them):
-/// 1. Exactly once: a (round, beneficiary index) pair is paid at most once, whatever the path (push batch,
-///    list batch, claim, relayed claim): the round's `_paid` bitmap bit is checked and set before any transfer.
-///    Removed ids can never be enrolled again, so a person cannot get a second index.
-/// 2. Money: token.balanceOf(this) == totalFunded - totalPaid - totalSwept, plus whatever was sent to the
-///    contract directly (never counted). In voucher mode, outstanding entitlements + merchant balances ==
-///    totalCredited - totalPaid, and the balance also covers every approved round's `remaining`.
-/// 3. Per round: paid + remaining + swept == budget once approved; `remaining` is non-zero only while the round
-///    is Approved (set at approval, zeroed by sweep, never set for Proposed or Cancelled rounds). Payment paths
-///    use "amount <= remaining" as their approval check and inspect the status only to explain a failure.
-/// 4. Period cap: for every period, the sum of `amount` (flat amount or per-beneficiary cap) over approved rounds
-///    of the period is at most `periodCap` at approval time, and every payment is at most its round's `amount`;
+/// 1. Exactly once: a (round, beneficiary index) pair is paid at most once, whatever the path (flat batch, list
+///    batch, claim, relayed claim): the round's `_paid` bit is tested and set before the payment, in the same
+///    transaction, and every path uses the same bitmap. Removed ids can never be enrolled again, so a person cannot
+///    get a second index.
+/// 2. Money (direct mode): token.balanceOf(this) == totalFunded - sum(round paid) - totalSwept == sum over rounds
+///    of `remaining`. Voucher mode: balance == totalFunded - totalRedeemed - totalSwept, and sum(round paid) -
+///    totalRedeemed == unspent entitlements + unredeemed merchant balances. Tokens sent here directly are never
+///    counted (the balance can only be higher).
+/// 3. Per round: paid + remaining + swept == budget once approved. `remaining` is non-zero only while the round is
+///    Approved (set at approval, zeroed by sweep, never set for Proposed or Cancelled rounds): payment paths use
+///    "amount <= remaining" as their approval check and read the status only to explain a failure.
+/// 4. Period cap: for every period, the sum of `amount` (flat amount or per-beneficiary cap) over the period's
+///    approved rounds is at most `periodCap` at approval time, and every payment is at most its round's `amount`;
 ///    with invariant 1 no beneficiary receives more than the cap from one period's rounds.
-/// 5. A round is paid only after an account other than its proposer approved it, and only in its window.
-/// 6. While paused, no token and no entitlement moves (funding, payments, claims, spend, redeem, sweep).
+/// 5. A round pays only after an account other than its proposer approved it, and only inside its window.
+/// 6. Pause: while `paused()`, no token and no entitlement moves. Claims do not read `paused()`: they read a copy
+///    of the flag kept in the budget slot of every live claim round (approved, not swept; at most
+///    MAX_LIVE_CLAIM_ROUNDS). Rounds join the live set only at approval and leave it only at sweep, both refused
+///    while paused, and `pause`/`unpause` rewrite every live copy: so the copy equals `paused()` for every live
+///    claim round. Claims on any other round cannot pay (see below), paused or not.
+/// 7. Claims can only pay `MerkleClaim` rounds: a proof must reach a stored node, and nodes (the root at heap
+///    index 1, cap nodes) are written only for `MerkleClaim` rounds; the fallback path checks the kind first.
 ///
-/// Roles: see {ICashProgramme}. The admin is a single account transferred with a delay
-/// (AccessControlDefaultAdminRules); pausing is fast (PAUSER_ROLE), unpausing is the admin's.
+/// Roles: see {ICashProgramme}. Pausing is fast (PAUSER_ROLE), unpausing is the admin's. Plain AccessControl, not
+/// AccessControlDefaultAdminRules, to stay well under the 24,576-byte code limit: make the admin a multisig or
+/// a TimelockController.
 ///
-/// Deliberate choices and deviations:
-/// - Gas layout for payments at scale: a beneficiary gets a dense index at enrolment and its whole record
-///   (wallet, status, voucher entitlement) lives in one slot keyed by that index ({BeneficiaryRecord}); rounds
-///   keep what payments read in one slot ({RoundBudget}); paid markers are a per-round `BitMaps.BitMap` keyed by
-///   index, so 256 consecutive beneficiaries share one slot; batches pass indexes, not ids or wallets.
-/// - `Pausable`'s `_paused` flag is the last inherited state variable and `_totalPaid`/`_totalCredited` are
-///   declared right after it, so they share its slot: the pause check warms the counters' slot.
-/// - Push batches skip (with an event) rather than revert on inactive or already-paid indexes, so a committed
-///   list batch still pays everyone else and any batch can be resent after a timeout without double payment.
-///   Push batches write all state first and transfer afterwards.
-/// - `claim`/`claimFor` are not `nonReentrant` (the guard's cold slot costs ~2,300 gas per claim): they write
-///   every piece of state (bitmap, remaining, totals) before their single external call, the token transfer,
-///   and nothing is cached across it. Functions that do cache (`payFlat`, `payList`) or pull funds are guarded.
+/// Gas layout (targets at 200 per batch: <= 30k per fresh wallet, <= 13k per existing holder; claim <= 80k):
+/// - A beneficiary gets a dense index at enrolment and its whole record (wallet, status, voucher entitlement) is
+///   ONE slot keyed by that index ({BeneficiaryRecord}); batches pass indexes, not ids or wallets.
+/// - What every payment reads of a round is ONE slot ({RoundBudget}: remaining, amount or cap, window, cap size,
+///   pause copy); the rest of the round is cold ({RoundMeta}).
+/// - Paid markers are a per-round OpenZeppelin `BitMaps.BitMap` keyed by index: 256 beneficiaries share a slot.
+///   Push batches cache the current bucket ({PaidMarks.Cursor}), so a batch of consecutive indexes touches each
+///   bucket once; send batches in index order. (A marker inside the record would cost a 2,900-gas write per
+///   payment: too much for the existing-holder target.)
+/// - Direct-mode push batches emit one {BatchPaid}; the token's `Transfer` is the per-payment log (~1,700 gas
+///   saved per payment). Claims and voucher credits emit {Paid}.
+/// - No global paid counter: claims would pay ~2,900 gas to update it. Paid amounts are per round ({round}).
+/// - Claims prove up to a "Merkle cap" node ({setClaimCap}): up to 1,024 top-of-tree nodes stored once per round
+///   and verified against the root, so a claim at 100,000 leaves sends a 7-hash proof instead of 17.
+/// - `claim`/`claimFor` are not `nonReentrant` (the guard's cold slot costs ~2,300 gas): they write all state
+///   (marker, remaining) before their only external call, the token transfer. Functions that cache state across
+///   calls (`payFlat`, `payList`) or pull or push funds otherwise are guarded; push batches write all state
+///   first and transfer afterwards.
+///
+/// Other deliberate choices:
+/// - Push batches skip (with {PaymentSkipped}) rather than revert on inactive or already-paid indexes, so a
+///   committed list batch still pays everyone else and any batch can be resent after a timeout without double
+///   payment. A batch reverts only on a bad amount, budget exhaustion, or a closed or unapproved round.
 /// - Merkle leaves bind (index, amount) (claims) or (indexes, amounts) (list batches), not the round id, so a tree
 ///   can be built before the round id is known; a root is only ever trusted for the round it was approved for.
-///   Claim leaves are 64-byte preimages, list-batch leaves at least 128 bytes: the two cannot collide.
-/// - Claims pay the wallet bound at claim time: a recovered wallet can claim rounds proposed before recovery.
-/// - Funding pulls the whole budget at approval from the round's named funder, and sweeps go back to it only:
-///   an approver cannot route a funder's tokens anywhere but this programme's beneficiaries or back.
+///   Claim leaves have 64-byte preimages, list-batch leaves at least 128 bytes: the two cannot be confused.
+/// - Claims pay the wallet bound at claim time: after a recovery the new wallet claims; an old signature no longer
+///   verifies.
+/// - Funding pulls the whole budget at approval from the round's named funder, and sweeps go back to it only: an
+///   approver cannot route a funder's tokens anywhere but this programme's beneficiaries or back to the funder.
 /// - An approved round cannot be cancelled; pause, then sweep after it closes (clawback only after the window).
-/// - Unsupported tokens: fee-on-transfer (funding checks the balance delta), rebasing, and tokens that can
-///   blacklist the funder (a sweep to a blacklisted funder reverts and the remainder stays here).
+/// - Voucher mode: payouts credit the record's entitlement instead of transferring; the beneficiary's wallet (or
+///   a merchant's till, with the wallet's EIP-712 signature) moves entitlement to an approved merchant's balance;
+///   the merchant redeems its balance for tokens, and {VoucherRedeemed} carries what settlement reconciles.
+///   Tokens leave only on redemption (and sweep).
+/// - Unsupported tokens: fee-on-transfer (funding checks the balance delta and reverts), rebasing, and tokens
+///   that can blacklist the funder (a sweep to a blacklisted funder reverts and the remainder stays here).
 contract CashProgramme is
     ICashProgramme,
     EIP712,
     Nonces,
-    AccessControlDefaultAdminRules,
+    AccessControl,
     ReentrancyGuard,
     Pausable
 {
     using SafeERC20 for IERC20;
     using BitMaps for BitMaps.BitMap;
+    using PaidMarks for BitMaps.BitMap;
+    using EnumerableSet for EnumerableSet.UintSet;
 
     /// @dev A pending wallet recovery; `newWallet == 0` means none.
     struct Recovery {
@@ -123,8 +151,13 @@ contract CashProgramme is
     bytes32 public constant MERCHANT_MANAGER_ROLE = keccak256("MERCHANT_MANAGER_ROLE");
 
     /// @inheritdoc ICashProgramme
-    /// @dev 400 first-time transfers to fresh wallets cost about 12M gas: under half of a 30M-gas block.
-    uint256 public constant MAX_BATCH = 400;
+    /// @dev Worst case per item (fresh wallet, index in a bitmap bucket of its own, OZ-style token): ~51k gas;
+    /// 250 items ~12.7M, under half of a 30M-gas block with room for a costlier token.
+    uint256 public constant MAX_BATCH = 250;
+    /// @inheritdoc ICashProgramme
+    uint256 public constant MAX_CLAIM_CAP = 1024;
+    /// @inheritdoc ICashProgramme
+    uint256 public constant MAX_LIVE_CLAIM_ROUNDS = 32;
     /// @inheritdoc ICashProgramme
     /// @dev An enrolment writes three fresh slots (~70k gas): 150 stay under half of a 30M-gas block.
     uint256 public constant MAX_ENROL_BATCH = 150;
@@ -139,12 +172,9 @@ contract CashProgramme is
     uint256 private immutable _recoveryDelay;
     uint256 private immutable _periodLength;
 
-    // Packed into Pausable's `_paused` slot (see the design notes): 8 + 128 + 120 bits.
-    uint128 private _totalPaid;
-    uint120 private _totalCredited;
-
     uint128 private _totalFunded;
     uint128 private _totalSwept;
+    uint128 private _totalRedeemed;
 
     uint32 private _beneficiaryCount;
     uint64 private _roundCount;
@@ -158,22 +188,25 @@ contract CashProgramme is
     mapping(uint256 roundId => RoundBudget) private _budgets;
     mapping(uint256 roundId => RoundMeta) private _rounds;
     mapping(uint256 roundId => BitMaps.BitMap) private _paid;
+    /// @dev Top-of-tree nodes of claim rounds, keyed `roundId << 11 | heapIndex`: the root is heap index 1 and the
+    /// cap node `j` of a cap of size 2^k is heap index `2^k + j` (k <= 10), so caps of different sizes never mix.
+    mapping(uint256 key => bytes32 node) private _claimNodes;
+    /// @dev Approved, unswept MerkleClaim rounds: their budget slots carry a copy of the pause flag.
+    EnumerableSet.UintSet private _liveClaimRounds;
     mapping(uint256 period => uint256 reserved) private _periodReserved;
 
     mapping(address merchant => Merchant) private _merchants;
 
     /// @notice Deploys a programme.
-    /// @dev Reverts with {InvalidProgrammeConfig} on a zero token, recovery delay, period length or period cap
-    /// (a zero admin is rejected by AccessControlDefaultAdminRules). Emits {ProgrammeConfigured}.
+    /// @dev Reverts with {InvalidProgrammeConfig} on a zero admin, token, recovery delay, period length or period
+    /// cap. Grants DEFAULT_ADMIN_ROLE to `config.admin`. Emits {RoleGranted} and {ProgrammeConfigured}.
     /// @param config The settings.
-    constructor(ProgrammeConfig memory config)
-        EIP712("pilotkit CashProgramme", "1")
-        AccessControlDefaultAdminRules(config.adminTransferDelay, config.admin)
-    {
+    constructor(ProgrammeConfig memory config) EIP712("pilotkit CashProgramme", "1") {
         if (
-            address(config.token) == address(0) || config.recoveryDelay == 0 || config.periodLength == 0
-                || config.periodCap == 0
+            config.admin == address(0) || address(config.token) == address(0) || config.recoveryDelay == 0
+                || config.periodLength == 0 || config.periodCap == 0
         ) revert InvalidProgrammeConfig();
+        _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
         _token = config.token;
         _voucherMode = config.voucherMode;
         _recoveryDelay = config.recoveryDelay;
@@ -199,11 +232,13 @@ contract CashProgramme is
     /// @inheritdoc ICashProgramme
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
+        _copyPauseToClaimRounds(true);
     }
 
     /// @inheritdoc ICashProgramme
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
+        _copyPauseToClaimRounds(false);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -330,7 +365,44 @@ contract CashProgramme is
             root: params.root
         });
         _budgets[roundId] = RoundBudgetLib.pack(0, params.amount, params.opensAt, params.closesAt);
+        if (params.kind == RoundKind.MerkleClaim) _claimNodes[(roundId << 11) | 1] = params.root;
         emit RoundProposed(roundId, msg.sender, params, period);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function setClaimCap(uint256 roundId, uint256 size, uint256 offset, bytes32[] calldata nodes)
+        external
+        onlyRole(DISBURSER_ROLE)
+    {
+        RoundMeta storage meta = _rounds[roundId];
+        _requireRoundStatus(roundId, meta.status, RoundStatus.Proposed);
+        if (meta.kind != RoundKind.MerkleClaim) revert WrongRoundKind(roundId, meta.kind);
+        uint256 count = nodes.length;
+        _checkBatchSize(count, MAX_BATCH);
+        if (size < 2 || size > MAX_CLAIM_CAP || size & (size - 1) != 0 || offset + count > size) {
+            revert InvalidClaimCap();
+        }
+        uint256 base = (roundId << 11) | size;
+        for (uint256 i; i < count; ++i) {
+            _claimNodes[base + offset + i] = nodes[i];
+        }
+        emit ClaimCapNodesStored(roundId, size, offset, count);
+        if (offset + count < size) return;
+
+        bytes32[] memory level = new bytes32[](size);
+        for (uint256 i; i < size; ++i) {
+            level[i] = _claimNodes[base + i];
+        }
+        for (uint256 width = size; width > 1; width >>= 1) {
+            for (uint256 i; i < width >> 1; ++i) {
+                level[i] = Hashes.commutativeKeccak256(level[2 * i], level[2 * i + 1]);
+            }
+        }
+        if (level[0] != meta.root) revert InvalidClaimCap();
+        uint256 capLog2;
+        while ((1 << capLog2) < size) ++capLog2;
+        _budgets[roundId] = _budgets[roundId].withCapLog2(capLog2);
+        emit ClaimCapSet(roundId, size);
     }
 
     /// @inheritdoc ICashProgramme
@@ -353,6 +425,10 @@ contract CashProgramme is
         meta.status = RoundStatus.Approved;
         _budgets[roundId] = b.withRemaining(budget);
         _totalFunded += uint128(budget);
+        if (meta.kind == RoundKind.MerkleClaim) {
+            if (_liveClaimRounds.length() >= MAX_LIVE_CLAIM_ROUNDS) revert TooManyLiveClaimRounds(MAX_LIVE_CLAIM_ROUNDS);
+            _liveClaimRounds.add(roundId);
+        }
         emit RoundApproved(roundId, msg.sender, period, reserved);
 
         address funder = meta.funder;
@@ -386,6 +462,7 @@ contract CashProgramme is
         meta.swept = uint96(amount);
         _budgets[roundId] = b.withRemaining(0);
         _totalSwept += uint128(amount);
+        if (meta.kind == RoundKind.MerkleClaim) _liveClaimRounds.remove(roundId);
         address funder = meta.funder;
         emit RoundSwept(roundId, funder, amount);
         if (amount != 0) _token.safeTransfer(funder, amount);
@@ -421,10 +498,7 @@ contract CashProgramme is
     }
 
     /// @inheritdoc ICashProgramme
-    function claim(uint256 roundId, uint256 index, uint256 amount, bytes32[] calldata proof)
-        external
-        whenNotPaused
-    {
+    function claim(uint256 roundId, uint256 index, uint256 amount, bytes32[] calldata proof) external {
         BeneficiaryRecord rec = _records[index];
         if (rec.wallet() != msg.sender) revert NotBeneficiaryWallet(index, msg.sender);
         _claim(roundId, index, amount, proof, rec);
@@ -438,7 +512,7 @@ contract CashProgramme is
         bytes32[] calldata proof,
         uint256 deadline,
         bytes calldata signature
-    ) external whenNotPaused {
+    ) external {
         if (block.timestamp > deadline) revert DeadlineExpired(deadline);
         BeneficiaryRecord rec = _records[index];
         _requireSignedBy(rec, claimDigest(roundId, index, amount, deadline), signature);
@@ -500,7 +574,7 @@ contract CashProgramme is
         uint256 redeemedTotal = m.redeemed + amount;
         m.balance = uint120(balanceLeft);
         m.redeemed = uint128(redeemedTotal);
-        _totalPaid += uint128(amount);
+        _totalRedeemed += uint128(amount);
         emit VoucherRedeemed(msg.sender, settlementRef, amount, redeemedTotal, balanceLeft);
         _token.safeTransfer(msg.sender, amount);
     }
@@ -594,6 +668,14 @@ contract CashProgramme is
         info.closesAt = b.closesAt();
         info.period = meta.period;
         info.root = meta.root;
+        info.capSize = 1 << b.capLog2();
+    }
+
+    /// @inheritdoc ICashProgramme
+    function claimNode(uint256 roundId, uint256 position) external view returns (bytes32) {
+        uint256 size = 1 << _budgets[roundId].capLog2();
+        if (position >= size) return bytes32(0);
+        return _claimNodes[(roundId << 11) | size | position];
     }
 
     /// @inheritdoc ICashProgramme
@@ -602,13 +684,13 @@ contract CashProgramme is
     }
 
     /// @inheritdoc ICashProgramme
-    function totalFunded() external view returns (uint256) {
-        return _totalFunded;
+    function liveClaimRounds() external view returns (uint256[] memory) {
+        return _liveClaimRounds.values();
     }
 
     /// @inheritdoc ICashProgramme
-    function totalPaid() external view returns (uint256) {
-        return _totalPaid;
+    function totalFunded() external view returns (uint256) {
+        return _totalFunded;
     }
 
     /// @inheritdoc ICashProgramme
@@ -617,8 +699,8 @@ contract CashProgramme is
     }
 
     /// @inheritdoc ICashProgramme
-    function totalCredited() external view returns (uint256) {
-        return _totalCredited;
+    function totalRedeemed() external view returns (uint256) {
+        return _totalRedeemed;
     }
 
     /// @inheritdoc ICashProgramme
@@ -653,6 +735,15 @@ contract CashProgramme is
     // ------------------------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Copies the pause flag into every live claim round's budget slot (bounded by MAX_LIVE_CLAIM_ROUNDS).
+    function _copyPauseToClaimRounds(bool paused_) private {
+        uint256 n = _liveClaimRounds.length();
+        for (uint256 i; i < n; ++i) {
+            uint256 roundId = _liveClaimRounds.at(i);
+            _budgets[roundId] = _budgets[roundId].withPaused(paused_);
+        }
+    }
 
     /// @dev Enrols `id` at `index` (the caller has reserved the index).
     function _enrol(bytes32 id, address wallet, uint256 index) private {
@@ -726,13 +817,10 @@ contract CashProgramme is
         BatchContext memory ctx =
             BatchContext({roundId: roundId, cap: b.amount(), remaining: b.remaining(), flat: flat, voucher: voucher});
         address[] memory wallets = new address[](voucher ? 0 : indexes.length);
-        (uint256 total, uint256 remaining) = _markBatch(ctx, indexes, amounts, wallets);
-        _budgets[roundId] = b.withRemaining(remaining);
-        if (voucher) {
-            _totalCredited += uint120(total);
-            return;
-        }
-        _totalPaid += uint128(total);
+        (uint256 paidCount, uint256 total) = _markBatch(ctx, indexes, amounts, wallets);
+        _budgets[roundId] = b.withRemaining(ctx.remaining);
+        emit BatchPaid(roundId, paidCount, total);
+        if (voucher) return;
         uint256 cap = ctx.cap;
         for (uint256 i; i < wallets.length; ++i) {
             address wallet = wallets[i];
@@ -740,16 +828,18 @@ contract CashProgramme is
         }
     }
 
-    /// @dev Phase 1 of {_pushBatch}: per item, checks, sets the paid bit, credits (voucher mode) or records the
-    /// wallet to pay in `wallets` (direct mode; 0 = skipped), and emits. Returns the total and remaining budget.
+    /// @dev Phase 1 of {_pushBatch}: per item, checks, sets the paid bit, credits and emits {Paid} (voucher mode)
+    /// or records the wallet to pay in `wallets` (direct mode; 0 = skipped). Leaves the new remaining budget in
+    /// `ctx.remaining`; returns the number and total of payments.
     function _markBatch(
         BatchContext memory ctx,
         uint256[] calldata indexes,
         uint256[] calldata amounts,
         address[] memory wallets
-    ) private returns (uint256 total, uint256 remaining) {
-        remaining = ctx.remaining;
+    ) private returns (uint256 paidCount, uint256 total) {
+        uint256 remaining = ctx.remaining;
         BitMaps.BitMap storage paid = _paid[ctx.roundId];
+        PaidMarks.Cursor memory cursor;
         for (uint256 i; i < indexes.length; ++i) {
             uint256 index = indexes[i];
             uint256 amount = ctx.flat ? ctx.cap : _listAmount(ctx, amounts[i]);
@@ -758,7 +848,7 @@ contract CashProgramme is
                 emit PaymentSkipped(ctx.roundId, index, SkipReason.NotActive);
                 continue;
             }
-            if (paid.get(index)) {
+            if (!paid.trySetCached(cursor, index)) {
                 emit PaymentSkipped(ctx.roundId, index, SkipReason.AlreadyPaid);
                 continue;
             }
@@ -766,15 +856,17 @@ contract CashProgramme is
             unchecked {
                 remaining -= amount;
                 total += amount;
+                ++paidCount;
             }
-            paid.set(index);
             if (ctx.voucher) {
                 _records[index] = _credited(index, rec, amount);
+                emit Paid(ctx.roundId, index, amount);
             } else {
                 wallets[i] = rec.wallet();
             }
-            emit Paid(ctx.roundId, index, amount);
         }
+        paid.flush(cursor);
+        ctx.remaining = remaining;
     }
 
     /// @dev A listed amount, checked against the round's cap.
@@ -790,33 +882,38 @@ contract CashProgramme is
         if (!rec.isActive()) revert InvalidBeneficiaryStatus(index, rec.status());
         RoundBudget b = _budgets[roundId];
         uint256 remaining = b.remaining();
-        if (amount > remaining || !b.isOpenAt(block.timestamp)) _revertNotPayable(roundId, b, amount);
+        if (amount > remaining || b.paused() || !b.isOpenAt(block.timestamp)) _revertNotPayable(roundId, b, amount);
         if (amount == 0 || amount > b.amount()) revert InvalidPaymentAmount(roundId, amount, b.amount());
-        BitMaps.BitMap storage paid = _paid[roundId];
-        if (paid.get(index)) revert AlreadyPaid(roundId, index);
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(index, amount))));
-        if (!MerkleProof.verifyCalldata(proof, _rounds[roundId].root, leaf)) {
-            RoundKind kind = _rounds[roundId].kind;
-            if (kind != RoundKind.MerkleClaim) revert WrongRoundKind(roundId, kind);
-            revert InvalidProof();
+        bytes32 leaf = keccak256(abi.encode(Hashes.efficientKeccak256(bytes32(index), bytes32(amount))));
+        bytes32 computed = MerkleProof.processProofCalldata(proof, leaf);
+        uint256 capSize = 1 << b.capLog2();
+        if (computed != _claimNodes[(roundId << 11) | capSize | (index & (capSize - 1))]) {
+            _requireRootProof(roundId, computed);
         }
-        paid.set(index);
+        if (!_paid[roundId].trySet(index)) revert AlreadyPaid(roundId, index);
         unchecked {
             _budgets[roundId] = b.withRemaining(remaining - amount);
         }
         if (_voucherMode) {
             _records[index] = _credited(index, rec, amount);
-            _totalCredited += uint120(amount);
             emit Paid(roundId, index, amount);
         } else {
-            _totalPaid += uint128(amount);
             emit Paid(roundId, index, amount);
             _token.safeTransfer(rec.wallet(), amount);
         }
     }
 
+    /// @dev Failure path of a claim proof that did not reach the cap node: accepts a full proof up to the root,
+    /// otherwise reverts {WrongRoundKind} or {InvalidProof}.
+    function _requireRootProof(uint256 roundId, bytes32 computed) private view {
+        RoundMeta storage meta = _rounds[roundId];
+        if (meta.kind != RoundKind.MerkleClaim) revert WrongRoundKind(roundId, meta.kind);
+        if (computed != meta.root) revert InvalidProof();
+    }
+
     /// @dev Explains why a round cannot pay `amount` now (called only on the failure path).
     function _revertNotPayable(uint256 roundId, RoundBudget b, uint256 amount) private view {
+        _requireNotPaused();
         _requireRoundStatus(roundId, _rounds[roundId].status, RoundStatus.Approved);
         if (!b.isOpenAt(block.timestamp)) revert RoundNotOpen(roundId, b.opensAt(), b.closesAt());
         revert BudgetExceeded(roundId, b.remaining(), amount);

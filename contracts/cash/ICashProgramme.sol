@@ -8,7 +8,7 @@ import {IPilotErrors} from "../common/IPilotErrors.sol";
 /// @notice A cash-transfer programme (social safety net, humanitarian cash): enrolled beneficiaries, identified
 /// only by a keyed hash, receive payment rounds in one ERC-20 token, pushed in batches or claimed with a Merkle
 /// proof, optionally as vouchers spendable only at approved merchants.
-/// @dev Roles (OpenZeppelin AccessControl, admin = DEFAULT_ADMIN_ROLE held by one account with delayed transfer):
+/// @dev Roles (OpenZeppelin AccessControl; admin = DEFAULT_ADMIN_ROLE, meant to be a multisig or a timelock):
 /// - REGISTRAR_ROLE: enrols, suspends, reinstates and removes beneficiaries; requests and cancels wallet recovery.
 /// - DISBURSER_ROLE: proposes rounds, cancels them before approval, pushes payment batches.
 /// - APPROVER_ROLE: approves (funds) or rejects proposed rounds; never a round it proposed itself.
@@ -37,7 +37,9 @@ interface ICashProgramme is IPilotErrors {
     ///   `keccak256(bytes.concat(keccak256(abi.encode(indexes, amounts))))`; each amount is at most `amount`.
     /// - `MerkleClaim`: beneficiaries (or relayers holding their signature) claim; `root` is the Merkle root over
     ///   leaves `keccak256(bytes.concat(keccak256(abi.encode(index, amount))))`; each amount is at most `amount`.
-    /// Trees use OpenZeppelin's sorted-pair hashing (`MerkleProof`), as built by `@openzeppelin/merkle-tree`.
+    ///   Optionally the round caches the tree's top levels on chain (a "Merkle cap", see {setClaimCap}) so that
+    ///   claims send shorter proofs.
+    /// Trees use OpenZeppelin's sorted-pair hashing (`MerkleProof`); any tree shape verifies against the root.
     enum RoundKind {
         FlatPush,
         ListPush,
@@ -60,8 +62,7 @@ interface ICashProgramme is IPilotErrors {
     }
 
     /// @notice Deployment settings. Everything but `periodCap` is fixed for the programme's life.
-    /// @param admin Initial holder of DEFAULT_ADMIN_ROLE (grants the other roles).
-    /// @param adminTransferDelay Seconds an admin transfer must wait (AccessControlDefaultAdminRules).
+    /// @param admin Initial holder of DEFAULT_ADMIN_ROLE (grants the other roles); use a multisig or a timelock.
     /// @param token The settlement ERC-20 (no fee-on-transfer or rebasing tokens: funding checks the amount).
     /// @param voucherMode True: payouts become entitlements spendable only at approved merchants.
     /// @param recoveryDelay Seconds between a wallet-recovery request and its earliest execution (> 0).
@@ -69,7 +70,6 @@ interface ICashProgramme is IPilotErrors {
     /// @param periodCap Most one beneficiary may receive from all rounds of one period (> 0).
     struct ProgrammeConfig {
         address admin;
-        uint48 adminTransferDelay;
         IERC20 token;
         bool voucherMode;
         uint32 recoveryDelay;
@@ -81,6 +81,7 @@ interface ICashProgramme is IPilotErrors {
     /// @param kind How the round pays.
     /// @param budget Total the round may pay; pulled from `funder` at approval.
     /// @param amount `FlatPush`: the amount each beneficiary gets. Other kinds: the cap on any one amount.
+    /// Below 2^88 base units.
     /// @param opensAt First second at which payments are accepted.
     /// @param closesAt First second at which payments stop and the rest can be swept back to `funder`.
     /// @param root Merkle root (`ListPush`, `MerkleClaim`); must be zero for `FlatPush`.
@@ -89,7 +90,7 @@ interface ICashProgramme is IPilotErrors {
     struct RoundParams {
         RoundKind kind;
         uint96 budget;
-        uint96 amount;
+        uint88 amount;
         uint32 opensAt;
         uint32 closesAt;
         bytes32 root;
@@ -111,6 +112,7 @@ interface ICashProgramme is IPilotErrors {
     /// @param closesAt Closing time.
     /// @param period Cap period the round counts against.
     /// @param root Merkle root, zero for `FlatPush`.
+    /// @param capSize Number of Merkle cap nodes cached on chain (1: the root alone; see {setClaimCap}).
     struct RoundInfo {
         RoundKind kind;
         RoundStatus status;
@@ -125,13 +127,14 @@ interface ICashProgramme is IPilotErrors {
         uint256 closesAt;
         uint256 period;
         bytes32 root;
+        uint256 capSize;
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Errors
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice The deployment settings are unusable (zero token or admin, zero delay, period or cap).
+    /// @notice The deployment settings are unusable (zero admin or token, zero delay, period or cap).
     error InvalidProgrammeConfig();
 
     /// @notice A beneficiary id was zero (the reserved "no id" value).
@@ -233,8 +236,12 @@ interface ICashProgramme is IPilotErrors {
     /// @param index The beneficiary index.
     error AlreadyPaid(uint256 roundId, uint256 index);
 
-    /// @notice The Merkle proof does not prove the leaf against the round's root.
+    /// @notice The Merkle proof does not prove the leaf against the round's root (nor against its cap node).
     error InvalidProof();
+
+    /// @notice A Merkle cap must have 2 to {MAX_CLAIM_CAP} nodes, a power of two, that hash up to the round's root;
+    /// chunks must fit in it.
+    error InvalidClaimCap();
 
     /// @notice The caller is not the wallet bound to the beneficiary.
     /// @param index The beneficiary index.
@@ -263,6 +270,11 @@ interface ICashProgramme is IPilotErrors {
     /// @param available Balance left.
     /// @param requested Amount asked for.
     error InsufficientMerchantBalance(address merchant, uint256 available, uint256 requested);
+
+    /// @notice Approving another `MerkleClaim` round would exceed the number of claim rounds that may be live
+    /// (approved and not yet swept) at once; sweep closed ones first.
+    /// @param max The limit.
+    error TooManyLiveClaimRounds(uint256 max);
 
     /// @notice A beneficiary's entitlement would exceed its storage width (2^88 - 1 base units).
     /// @param index The beneficiary index.
@@ -334,6 +346,18 @@ interface ICashProgramme is IPilotErrors {
     /// @param period Cap period it counts against.
     event RoundProposed(uint256 indexed roundId, address indexed proposer, RoundParams params, uint256 period);
 
+    /// @notice A chunk of a Merkle cap was stored (see {setClaimCap}); the cap is not in use until {ClaimCapSet}.
+    /// @param roundId The round id.
+    /// @param size Number of nodes of the cap being stored.
+    /// @param offset Position of the chunk's first node.
+    /// @param count Number of nodes in the chunk.
+    event ClaimCapNodesStored(uint256 indexed roundId, uint256 size, uint256 offset, uint256 count);
+
+    /// @notice The top of a `MerkleClaim` round's tree was cached on chain and verified (see {setClaimCap}).
+    /// @param roundId The round id.
+    /// @param size Number of cap nodes.
+    event ClaimCapSet(uint256 indexed roundId, uint256 size);
+
     /// @notice A round was approved by a second account, reserving its amount in its cap period.
     /// @param roundId The round id.
     /// @param approver The approver.
@@ -359,11 +383,20 @@ interface ICashProgramme is IPilotErrors {
     event RoundSwept(uint256 indexed roundId, address indexed funder, uint256 amount);
 
     /// @notice A beneficiary was paid in a round: tokens sent to its wallet, or, in voucher mode, entitlement
-    /// credited. Emitted once per (round, beneficiary), whichever way it was paid.
+    /// credited. Emitted by claims, and by push batches in voucher mode. In direct mode a push batch emits one
+    /// {BatchPaid} instead and the per-payment record is the token's own `Transfer(programme, wallet, amount)`
+    /// (wallet to index: {BeneficiaryEnrolled}, {WalletRecovered}); this saves ~1,700 gas per payment.
     /// @param roundId The round id.
     /// @param index The beneficiary index.
     /// @param amount Amount paid or credited.
     event Paid(uint256 indexed roundId, uint256 indexed index, uint256 amount);
+
+    /// @notice A push batch was processed: `paidCount` beneficiaries paid, `total` in all; the others in the batch
+    /// were skipped with {PaymentSkipped}.
+    /// @param roundId The round id.
+    /// @param paidCount Number of payments made.
+    /// @param total Sum of the payments.
+    event BatchPaid(uint256 indexed roundId, uint256 paidCount, uint256 total);
 
     /// @notice A push batch skipped an index without paying it.
     /// @param roundId The round id.
@@ -407,11 +440,13 @@ interface ICashProgramme is IPilotErrors {
     function setPeriodCap(uint96 newCap) external;
 
     /// @notice Stops every movement of money (funding, payments, claims, spending, redemption, sweeps).
-    /// @dev Requires PAUSER_ROLE and not paused. Emits {Paused}. Registry operations keep working.
+    /// @dev Requires PAUSER_ROLE and not paused. Emits {Paused}. Registry operations keep working. Also sets the
+    /// pause copy in each live claim round (at most {MAX_LIVE_CLAIM_ROUNDS}), which claims read instead of the
+    /// global flag.
     function pause() external;
 
     /// @notice Resumes movements of money.
-    /// @dev Requires DEFAULT_ADMIN_ROLE and paused. Emits {Unpaused}.
+    /// @dev Requires DEFAULT_ADMIN_ROLE and paused. Emits {Unpaused}. Clears the live claim rounds' pause copies.
     function unpause() external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -484,9 +519,28 @@ interface ICashProgramme is IPilotErrors {
     /// @return roundId New round id (1, 2, 3, ...).
     function proposeRound(RoundParams calldata params) external returns (uint256 roundId);
 
+    /// @notice Stores (a chunk of) a "Merkle cap" for a proposed `MerkleClaim` round: the `size` nodes of one level of
+    /// its tree, so that claims prove a leaf up to a cap node instead of the root and send `log2(size)` fewer proof
+    /// hashes (each ~550 gas of calldata and hashing, on every claim).
+    /// @dev Requires DISBURSER_ROLE, a `MerkleClaim` round in status Proposed, `size` a power of two in
+    /// [2, {MAX_CLAIM_CAP}], 1 to {MAX_BATCH} nodes and `offset + nodes.length <= size`. Stores the nodes and emits
+    /// {ClaimCapNodesStored}. The chunk that ends at `size` must come last: it then checks that all `size` stored
+    /// nodes, hashed pairwise level by level (node 2j with 2j+1, OpenZeppelin sorted-pair hashing), give the root,
+    /// puts the cap in use and emits {ClaimCapSet}; otherwise it reverts {InvalidClaimCap}.
+    /// Tree shape: the leaf of beneficiary `index` must sit under cap node `index % size`, i.e. build one subtree
+    /// per residue and the top levels over the subtree roots. A full proof up to the root is always accepted too.
+    /// Gas: ~22k per node once per round (1,024 nodes: ~23M in three chunks), against ~550 per proof step saved
+    /// on every claim.
+    /// @param roundId The round id.
+    /// @param size Number of nodes in the cap.
+    /// @param offset Position of `nodes[0]` in the cap.
+    /// @param nodes The chunk's nodes, in order.
+    function setClaimCap(uint256 roundId, uint256 size, uint256 offset, bytes32[] calldata nodes) external;
+
     /// @notice Approves a proposed round and pulls its whole budget from its funder.
     /// @dev Requires APPROVER_ROLE, not paused, status Proposed, caller != proposer, `block.timestamp < closesAt`,
-    /// the period reservation plus `amount` within `periodCap()`, and the funder's allowance and balance.
+    /// the period reservation plus `amount` within `periodCap()`, the funder's allowance and balance, and for a
+    /// `MerkleClaim` round fewer than {MAX_LIVE_CLAIM_ROUNDS} live claim rounds.
     /// Emits {RoundApproved} then {RoundFunded}.
     /// @param roundId The round id.
     function approveRound(uint256 roundId) external;
@@ -510,8 +564,8 @@ interface ICashProgramme is IPilotErrors {
     /// @notice Pays the round's flat amount to each listed beneficiary not yet paid in the round.
     /// @dev Requires DISBURSER_ROLE, not paused, a `FlatPush` round that is approved and open, 1 to {MAX_BATCH}
     /// indexes and enough budget left for all that get paid. Indexes that are not Active or already paid are
-    /// skipped with {PaymentSkipped}, so a batch can be resent safely. Emits {Paid} per payment. Transfers run
-    /// after all state is written.
+    /// skipped with {PaymentSkipped}, so a batch can be resent safely. Emits {BatchPaid} (direct mode) or {Paid}
+    /// per payment (voucher mode). Transfers run after all state is written.
     /// @param roundId The round id.
     /// @param indexes Beneficiary indexes.
     function payFlat(uint256 roundId, uint256[] calldata indexes) external;
@@ -519,7 +573,7 @@ interface ICashProgramme is IPilotErrors {
     /// @notice Pays one pre-committed batch of a `ListPush` round.
     /// @dev Requires DISBURSER_ROLE, not paused, a `ListPush` round that is approved and open, parallel arrays of
     /// 1 to {MAX_BATCH} items, a proof that `keccak256(bytes.concat(keccak256(abi.encode(indexes, amounts))))` is
-    /// a leaf under the round's root, and enough budget left. Skips as {payFlat}. Emits {Paid} per payment.
+    /// a leaf under the round's root, and enough budget left. Skips and emits as {payFlat}.
     /// @param roundId The round id.
     /// @param indexes Beneficiary indexes.
     /// @param amounts Amounts, parallel to `indexes`, each non-zero and at most the round's cap.
@@ -534,7 +588,8 @@ interface ICashProgramme is IPilotErrors {
     /// @notice Claims a beneficiary's payment in a `MerkleClaim` round, sent by the beneficiary's own wallet.
     /// @dev Requires not paused, the round approved and open, `msg.sender` the wallet bound to `index`, the
     /// beneficiary Active, not yet paid in the round, `0 < amount <= cap`, a valid proof of
-    /// `keccak256(bytes.concat(keccak256(abi.encode(index, amount))))`, and enough budget left. Emits {Paid}.
+    /// `keccak256(bytes.concat(keccak256(abi.encode(index, amount))))` up to the round's cap node
+    /// `index % capSize` or up to its root, and enough budget left. Emits {Paid}.
     /// @param roundId The round id.
     /// @param index The beneficiary index.
     /// @param amount The amount in the leaf.
@@ -633,6 +688,14 @@ interface ICashProgramme is IPilotErrors {
     /// @return The cap.
     function MAX_BATCH() external view returns (uint256);
 
+    /// @notice Largest number of `MerkleClaim` rounds live (approved, not swept) at once.
+    /// @return The limit.
+    function MAX_LIVE_CLAIM_ROUNDS() external view returns (uint256);
+
+    /// @notice Largest Merkle cap (number of cached top-of-tree nodes) a claim round may have.
+    /// @return The cap.
+    function MAX_CLAIM_CAP() external view returns (uint256);
+
     /// @notice Largest number of items in one enrolment batch.
     /// @return The cap.
     function MAX_ENROL_BATCH() external view returns (uint256);
@@ -701,27 +764,36 @@ interface ICashProgramme is IPilotErrors {
     /// @return info The round (all zero for an unknown id).
     function round(uint256 roundId) external view returns (RoundInfo memory info);
 
+    /// @notice A node of the Merkle cap in use by a claim round (with no cap, node 0 is the root).
+    /// @param roundId The round id.
+    /// @param position Node position, below the round's `capSize`.
+    /// @return The node (zero past the cap).
+    function claimNode(uint256 roundId, uint256 position) external view returns (bytes32);
+
     /// @notice Whether a beneficiary was paid in a round.
     /// @param roundId The round id.
     /// @param index The beneficiary index.
     /// @return True once paid.
     function isPaid(uint256 roundId, uint256 index) external view returns (bool);
 
-    /// @notice Tokens pulled from funders over the programme's life.
+    /// @notice Approved `MerkleClaim` rounds not yet swept.
+    /// @return The round ids (at most {MAX_LIVE_CLAIM_ROUNDS}).
+    function liveClaimRounds() external view returns (uint256[] memory);
+
+    /// @notice Tokens pulled from funders over the programme's life. Money invariant, with per-round `paid` from
+    /// {round} summed over all rounds: direct mode `balance == totalFunded - paid - totalSwept`; voucher mode
+    /// `balance == totalFunded - totalRedeemed - totalSwept` and `paid - totalRedeemed` == unspent entitlements +
+    /// unredeemed merchant balances. (Claims update no global counter: that saves ~2,900 gas per claim.)
     /// @return The total.
     function totalFunded() external view returns (uint256);
-
-    /// @notice Tokens sent out to beneficiaries (direct mode) or merchants (voucher mode, on redemption).
-    /// @return The total.
-    function totalPaid() external view returns (uint256);
 
     /// @notice Tokens returned to funders.
     /// @return The total.
     function totalSwept() external view returns (uint256);
 
-    /// @notice Voucher entitlement credited to beneficiaries over the programme's life (0 in direct mode).
+    /// @notice Tokens paid to merchants for redeemed vouchers (voucher mode; 0 in direct mode).
     /// @return The total.
-    function totalCredited() external view returns (uint256);
+    function totalRedeemed() external view returns (uint256);
 
     /// @notice A merchant's state.
     /// @param account The merchant.

@@ -2,9 +2,11 @@
 pragma solidity ^0.8.24;
 
 /// @notice The part of a round every payment reads, in ONE storage slot: what is left to pay, the flat amount or
-/// per-beneficiary cap, and the payment window.
-/// @dev Layout (low to high bits): `remaining` [0, 96) | `amount` [96, 192) | `opensAt` [192, 224) |
-/// `closesAt` [224, 256). Amounts are base units below 2^96 (7.9e28); times are unix seconds below 2^32 (year 2106).
+/// per-beneficiary cap, the size of the round's Merkle cap, a copy of the programme's pause flag (claim rounds)
+/// and the payment window.
+/// @dev Layout (low to high bits): `remaining` [0, 96) | `amount` [96, 184) | `capLog2` [184, 188) | unused
+/// [188, 191) | `paused` [191] | `opensAt` [192, 224) | `closesAt` [224, 256). `remaining` < 2^96 (7.9e28 base
+/// units), `amount` < 2^88 (3.1e26), times are unix seconds below 2^32 (year 2106), `capLog2` <= 8.
 /// `remaining` is non-zero only while the round is approved and not swept; payment paths rely on that (see the
 /// CashProgramme header).
 type RoundBudget is uint256;
@@ -15,10 +17,13 @@ using RoundBudgetLib for RoundBudget global;
 /// @notice Packing and unpacking of {RoundBudget}. All functions are pure bit operations.
 library RoundBudgetLib {
     uint256 private constant _U96 = (1 << 96) - 1;
+    uint256 private constant _U88 = (1 << 88) - 1;
     uint256 private constant _U32 = (1 << 32) - 1;
+    uint256 private constant _CAP_SHIFT = 184;
+    uint256 private constant _PAUSED_BIT = 1 << 191;
 
-    /// @notice Builds a budget slot.
-    /// @dev The caller guarantees the widths (`remaining_`, `amount_` < 2^96; times < 2^32).
+    /// @notice Builds a budget slot with no Merkle cap.
+    /// @dev The caller guarantees the widths (`remaining_` < 2^96, `amount_` < 2^88, times < 2^32).
     /// @param remaining_ Budget left to pay.
     /// @param amount_ Flat amount or per-beneficiary cap.
     /// @param opensAt_ Opening time.
@@ -43,7 +48,14 @@ library RoundBudgetLib {
     /// @param b The slot.
     /// @return The amount.
     function amount(RoundBudget b) internal pure returns (uint256) {
-        return (RoundBudget.unwrap(b) >> 96) & _U96;
+        return (RoundBudget.unwrap(b) >> 96) & _U88;
+    }
+
+    /// @notice Base-2 logarithm of the number of Merkle cap nodes (0: the root alone).
+    /// @param b The slot.
+    /// @return The logarithm.
+    function capLog2(RoundBudget b) internal pure returns (uint256) {
+        return (RoundBudget.unwrap(b) >> _CAP_SHIFT) & 0x0f;
     }
 
     /// @notice Opening time.
@@ -58,6 +70,13 @@ library RoundBudgetLib {
     /// @return Unix seconds.
     function closesAt(RoundBudget b) internal pure returns (uint256) {
         return RoundBudget.unwrap(b) >> 224;
+    }
+
+    /// @notice Whether the pause flag copy is set.
+    /// @param b The slot.
+    /// @return True if paused.
+    function paused(RoundBudget b) internal pure returns (bool) {
+        return RoundBudget.unwrap(b) & _PAUSED_BIT != 0;
     }
 
     /// @notice Whether payments are accepted at `time` (`opensAt <= time < closesAt`).
@@ -75,5 +94,23 @@ library RoundBudgetLib {
     /// @return The updated slot.
     function withRemaining(RoundBudget b, uint256 remaining_) internal pure returns (RoundBudget) {
         return RoundBudget.wrap((RoundBudget.unwrap(b) & ~_U96) | remaining_);
+    }
+
+    /// @notice The slot with another Merkle cap size.
+    /// @dev The caller guarantees `capLog2_ <= 8`.
+    /// @param b The slot.
+    /// @param capLog2_ New base-2 logarithm of the cap size.
+    /// @return The updated slot.
+    function withCapLog2(RoundBudget b, uint256 capLog2_) internal pure returns (RoundBudget) {
+        return RoundBudget.wrap((RoundBudget.unwrap(b) & ~(uint256(0x0f) << _CAP_SHIFT)) | (capLog2_ << _CAP_SHIFT));
+    }
+
+    /// @notice The slot with the pause flag copy set or cleared.
+    /// @param b The slot.
+    /// @param paused_ New flag.
+    /// @return The updated slot.
+    function withPaused(RoundBudget b, bool paused_) internal pure returns (RoundBudget) {
+        uint256 raw = RoundBudget.unwrap(b) & ~_PAUSED_BIT;
+        return RoundBudget.wrap(paused_ ? raw | _PAUSED_BIT : raw);
     }
 }
