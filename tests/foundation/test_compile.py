@@ -19,7 +19,7 @@ from pilotkit.compiler.diagnostics import CompilationFailed
 from pilotkit.config import load_config
 from pilotkit.errors import ArtifactNotFound, CompilerError, ToolchainNotFound
 from pilotkit.project import Project
-from pilotkit.toolchain.solc import SolcJsBridge, find_solc
+from pilotkit.toolchain.solc import NativeSolc, SolcJsBridge, find_solc
 
 from ._support import REPO, copy_sample
 
@@ -382,6 +382,7 @@ def test_pilotkit_solc_with_the_pinned_version_is_used_natively(
     fake = _fake_solc(tmp_path / "bin", "0.8.30+commit.73712a01")
     monkeypatch.setenv("PILOTKIT_SOLC", str(fake))
     backend = find_solc("0.8.30", tmp_path)
+    assert isinstance(backend, NativeSolc)
     assert (backend.kind, backend.version, backend.path) == ("native", "0.8.30+commit.73712a01", fake)
 
 

@@ -167,6 +167,7 @@ def test_local_network_with_a_running_node_uses_ipc_and_does_not_stop_it(anvil: 
 
 def test_connect_starts_and_stops_its_own_local_node() -> None:
     connection = connect(NetworkConfig(name="local", kind="anvil", chain_id=31337))
+    assert connection.node is not None and connection.node.process is not None
     pid = connection.node.process.pid
     assert connection.web3.eth.chain_id == 31337
     connection.close()
@@ -195,11 +196,12 @@ def test_poa_flag_injects_the_extradata_middleware_without_breaking_calls(proxy:
             assert block["number"] == connection.web3.eth.block_number
             assert len(block["proofOfAuthorityData"]) == 97
             signer, receiver = dev_accounts(2)
-            balance = connection.web3.eth.get_balance(receiver.address)
+            web3: Any = connection.web3
+            balance = web3.eth.get_balance(receiver.address)
             # fees() reads the latest block, so a transaction exercises the middleware too
             _, receipt = TransactionSender(connection).send(signer, {"to": receiver.address, "value": 12345})
             assert receipt["status"] == 1
-            assert connection.web3.eth.get_balance(receiver.address) == balance + 12345
+            assert web3.eth.get_balance(receiver.address) == balance + 12345
     finally:
         proxy.poa_blocks = False
 

@@ -36,22 +36,27 @@ class Env:
     def record_path(self) -> Path:
         return self.project.root / "deployments" / "local" / "local-31337.json"
 
+    @property
+    def web3(self) -> Any:
+        """The connection's Web3 (untyped: tests pass plain address strings)."""
+        return self.connection.web3
+
     def deployer(self) -> Deployer:
         """A new Deployer, as a fresh `pilotkit run` would build (its own nonce cache, record re-read)."""
         return Deployer(self.project, self.connection, self.signer)
 
     def nonce(self) -> int:
-        return int(self.connection.web3.eth.get_transaction_count(self.signer.address, "latest"))
+        return int(self.web3.eth.get_transaction_count(self.signer.address, "latest"))
 
     def block(self) -> int:
-        return int(self.connection.web3.eth.block_number)
+        return int(self.web3.eth.block_number)
 
     def record(self) -> dict[str, Any]:
         return json.loads(self.record_path.read_text())
 
     def creations_since(self, block: int) -> list[Any]:
         """Contract-creating transactions sent by the signer in blocks after `block`."""
-        web3 = self.connection.web3
+        web3 = self.web3
         found = []
         for number in range(block + 1, self.block() + 1):
             for tx in web3.eth.get_block(number, full_transactions=True)["transactions"]:
@@ -60,7 +65,7 @@ class Env:
         return found
 
     def has_code(self, address: str) -> bool:
-        return len(self.connection.web3.eth.get_code(address)) > 0
+        return len(self.web3.eth.get_code(address)) > 0
 
 
 @pytest.fixture
@@ -87,7 +92,7 @@ def test_deploy_writes_a_complete_record(env: Env) -> None:
     assert (data["chainId"], data["network"], data["pending"]) == (31337, "local", {})
     entry = data["contracts"]["Counter"]
     assert entry["address"] == handle.address and env.has_code(entry["address"])
-    receipt = env.connection.web3.eth.get_transaction_receipt(entry["tx_hash"])
+    receipt = env.web3.eth.get_transaction_receipt(entry["tx_hash"])
     assert receipt["contractAddress"] == entry["address"] and receipt["status"] == 1
     assert entry["block"] == receipt["blockNumber"]
     assert entry["deployer"] == DEV0
@@ -153,11 +158,12 @@ def test_a_restarted_chain_gets_a_fresh_deployment(env: Env) -> None:
         AnvilNode(project_root=REPO) as fresh,
         connect(env.project.config.network("local"), node=fresh) as restarted,
     ):
-        assert len(restarted.web3.eth.get_code(recorded)) == 0  # the new chain starts empty
+        web3: Any = restarted.web3
+        assert len(web3.eth.get_code(recorded)) == 0  # the new chain starts empty
         handle = Deployer(env.project, restarted, env.signer).deploy("Counter", 5)
-        assert restarted.web3.eth.get_transaction_count(DEV0) == 1
+        assert web3.eth.get_transaction_count(DEV0) == 1
         entry = env.record()["contracts"]["Counter"]
-        assert entry["address"] == handle.address and len(restarted.web3.eth.get_code(handle.address)) > 0
+        assert entry["address"] == handle.address and len(web3.eth.get_code(handle.address)) > 0
         assert handle.address != recorded
 
 
@@ -188,9 +194,10 @@ def test_real_networks_record_to_deployments_chain_id_json(
     project = Project.load(env.project.root)
     with connect(project.config.network("devnet")) as connection:
         handle = Deployer(project, connection, env.signer).deploy("Counter", 7)
-        nonce = connection.web3.eth.get_transaction_count(DEV0)
+        web3: Any = connection.web3
+        nonce = web3.eth.get_transaction_count(DEV0)
         assert Deployer(project, connection, env.signer).deploy("Counter", 7).address == handle.address
-        assert connection.web3.eth.get_transaction_count(DEV0) == nonce
+        assert web3.eth.get_transaction_count(DEV0) == nonce
     record = json.loads((project.root / "deployments" / "31337.json").read_text())
     assert record["network"] == "devnet" and record["contracts"]["Counter"]["address"] == handle.address
     assert not (project.root / "deployments" / "local").exists()
@@ -223,10 +230,7 @@ def _assert_completed_once(env: Env, start_block: int, start_nonce: int, journal
     vault = data["contracts"]["Vault"]
     assert vault["tx_hash"] == journaled["tx_hash"]
     assert vault["constructor_args"] == ["a"]
-    assert (
-        env.connection.web3.eth.get_transaction_receipt(vault["tx_hash"])["contractAddress"]
-        == vault["address"]
-    )
+    assert env.web3.eth.get_transaction_receipt(vault["tx_hash"])["contractAddress"] == vault["address"]
 
 
 def test_resume_after_a_crash_between_journal_and_broadcast(

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,6 +70,7 @@ def test_anvil_answers_over_ipc_and_http_then_stops_completely() -> None:
 
 def test_an_exception_inside_the_block_still_stops_anvil() -> None:
     with pytest.raises(RuntimeError, match="boom"), AnvilNode() as node:
+        assert node.process is not None and node.ipc_path is not None
         pid, ipc_path = node.process.pid, node.ipc_path
         raise RuntimeError("boom")
     _assert_fully_stopped(pid)
@@ -79,8 +81,9 @@ def test_start_and_stop_are_idempotent() -> None:
     node = AnvilNode(ipc=False)
     try:
         assert node.start() is node
+        assert node.process is not None
         pid = node.process.pid
-        assert node.start().process.pid == pid
+        assert node.start().process is node.process
         assert node.endpoint == node.url
     finally:
         node.stop()
@@ -99,7 +102,7 @@ def test_a_node_that_fails_to_start_leaves_nothing_behind(monkeypatch: pytest.Mo
     created: list[str] = []
     real_mkdtemp = tempfile.mkdtemp
 
-    def recording_mkdtemp(*args: object, **kwargs: object) -> str:
+    def recording_mkdtemp(*args: Any, **kwargs: Any) -> str:
         path = real_mkdtemp(*args, **kwargs)
         created.append(path)
         return path
@@ -204,6 +207,7 @@ def test_ctrl_c_stops_pilotkit_node_and_its_ganache(sample_project: Path) -> Non
 @pytest.mark.ganache
 def test_ganache_lifecycle() -> None:
     with pytest.raises(RuntimeError, match="stop here"), GanacheNode() as node:
+        assert node.process is not None and node.port is not None
         pid, port = node.process.pid, node.port
         assert node.ipc_path is None and node.endpoint == f"http://127.0.0.1:{port}"
         rpc = RawRpc(url=node.url)

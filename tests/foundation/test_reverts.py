@@ -62,7 +62,8 @@ class Contracts:
     stranger: Signer
 
     def nonce(self, signer: Signer) -> int:
-        return int(self.deployer.connection.web3.eth.get_transaction_count(signer.address))
+        web3: Any = self.deployer.connection.web3
+        return int(web3.eth.get_transaction_count(signer.address))
 
 
 def _project_with_relay(tmp: Path, template: Path) -> Project:
