@@ -305,8 +305,7 @@ contract CashProgramme is
     {
         (uint256 index, BeneficiaryRecord rec) = _lookup(id);
         _requireLive(index, rec);
-        if (newWallet == address(0)) revert ZeroAddress();
-        if (_indexOfWallet[newWallet] != 0) revert WalletAlreadyBound(newWallet);
+        _requireUsableWallet(newWallet);
         if (_recoveries[index].newWallet != address(0)) revert RecoveryAlreadyPending(index);
         executableAt = block.timestamp + _recoveryDelay;
         _recoveries[index] = Recovery({newWallet: newWallet, executableAt: SafeCast.toUint64(executableAt)});
@@ -382,6 +381,9 @@ contract CashProgramme is
         if (size < 2 || size > MAX_CLAIM_CAP || size & (size - 1) != 0 || offset + count > size) {
             revert InvalidClaimCap();
         }
+        // Any chunk takes the cap in use out of use: only a completing chunk puts a (re)verified cap back.
+        RoundBudget b = _budgets[roundId];
+        if (b.capLog2() != 0) _budgets[roundId] = b.withCapLog2(0);
         uint256 base = (roundId << 11) | size;
         for (uint256 i; i < count; ++i) {
             _claimNodes[base + offset + i] = nodes[i];
@@ -401,7 +403,7 @@ contract CashProgramme is
         if (level[0] != meta.root) revert InvalidClaimCap();
         uint256 capLog2;
         while ((1 << capLog2) < size) ++capLog2;
-        _budgets[roundId] = _budgets[roundId].withCapLog2(capLog2);
+        _budgets[roundId] = b.withCapLog2(capLog2);
         emit ClaimCapSet(roundId, size);
     }
 
@@ -748,13 +750,18 @@ contract CashProgramme is
     /// @dev Enrols `id` at `index` (the caller has reserved the index).
     function _enrol(bytes32 id, address wallet, uint256 index) private {
         if (!KeyedHash.isValid(id)) revert InvalidBeneficiaryId();
-        if (wallet == address(0)) revert ZeroAddress();
         if (_indexOf[id] != 0) revert BeneficiaryAlreadyEnrolled(id);
-        if (_indexOfWallet[wallet] != 0) revert WalletAlreadyBound(wallet);
+        _requireUsableWallet(wallet);
         _indexOf[id] = index;
         _indexOfWallet[wallet] = index;
         _records[index] = BeneficiaryRecordLib.pack(wallet, BeneficiaryStatus.Active, 0);
         emit BeneficiaryEnrolled(id, index, wallet);
+    }
+
+    /// @dev Reverts unless `wallet` can be bound: not zero, not this contract, not bound to a beneficiary.
+    function _requireUsableWallet(address wallet) private view {
+        if (wallet == address(0) || wallet == address(this)) revert InvalidWallet(wallet);
+        if (_indexOfWallet[wallet] != 0) revert WalletAlreadyBound(wallet);
     }
 
     /// @dev Index and record of an enrolled id; reverts {UnknownBeneficiary} otherwise.
@@ -882,7 +889,9 @@ contract CashProgramme is
         if (!rec.isActive()) revert InvalidBeneficiaryStatus(index, rec.status());
         RoundBudget b = _budgets[roundId];
         uint256 remaining = b.remaining();
-        if (amount > remaining || b.paused() || !b.isOpenAt(block.timestamp)) _revertNotPayable(roundId, b, amount);
+        if (amount > remaining || b.paused() || !b.isOpenAt(block.timestamp)) {
+            _revertNotPayable(roundId, index, b, amount);
+        }
         if (amount == 0 || amount > b.amount()) revert InvalidPaymentAmount(roundId, amount, b.amount());
         bytes32 leaf = keccak256(abi.encode(Hashes.efficientKeccak256(bytes32(index), bytes32(amount))));
         bytes32 computed = MerkleProof.processProofCalldata(proof, leaf);
@@ -911,11 +920,13 @@ contract CashProgramme is
         if (computed != meta.root) revert InvalidProof();
     }
 
-    /// @dev Explains why a round cannot pay `amount` now (called only on the failure path).
-    function _revertNotPayable(uint256 roundId, RoundBudget b, uint256 amount) private view {
+    /// @dev Explains why a round cannot pay `amount` to `index` now (called only on the failure path), in order:
+    /// paused, unknown or unapproved round, outside the window, already paid, budget exceeded.
+    function _revertNotPayable(uint256 roundId, uint256 index, RoundBudget b, uint256 amount) private view {
         _requireNotPaused();
         _requireRoundStatus(roundId, _rounds[roundId].status, RoundStatus.Approved);
         if (!b.isOpenAt(block.timestamp)) revert RoundNotOpen(roundId, b.opensAt(), b.closesAt());
+        if (_paid[roundId].get(index)) revert AlreadyPaid(roundId, index);
         revert BudgetExceeded(roundId, b.remaining(), amount);
     }
 

@@ -148,6 +148,10 @@ interface ICashProgramme is IPilotErrors {
     /// @param id The keyed-hash id.
     error UnknownBeneficiary(bytes32 id);
 
+    /// @notice A wallet cannot be bound to a beneficiary: zero, or this contract itself.
+    /// @param wallet The wallet.
+    error InvalidWallet(address wallet);
+
     /// @notice The wallet is already bound to another beneficiary (one wallet per beneficiary).
     /// @param wallet The wallet.
     error WalletAlreadyBound(address wallet);
@@ -454,8 +458,8 @@ interface ICashProgramme is IPilotErrors {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice Enrols one beneficiary.
-    /// @dev Requires REGISTRAR_ROLE, `id != 0`, `wallet != 0`, `id` never enrolled (nor removed), `wallet` not bound
-    /// to another beneficiary. Emits {BeneficiaryEnrolled}.
+    /// @dev Requires REGISTRAR_ROLE, `id != 0`, `id` never enrolled (nor removed), `wallet` neither zero nor this
+    /// contract and not bound to another beneficiary. Emits {BeneficiaryEnrolled}.
     /// @param id Keyed-hash id (see `KeyedHash`).
     /// @param wallet Wallet to pay.
     /// @return index The dense index assigned.
@@ -488,8 +492,8 @@ interface ICashProgramme is IPilotErrors {
     function remove(bytes32 id, uint16 reasonCode) external;
 
     /// @notice Starts re-binding a beneficiary to a new wallet; executable after {recoveryDelay}.
-    /// @dev Requires REGISTRAR_ROLE, status Active or Suspended, no recovery pending, `newWallet != 0` and not
-    /// bound. Emits {WalletRecoveryRequested}.
+    /// @dev Requires REGISTRAR_ROLE, status Active or Suspended, `newWallet` neither zero nor this contract and not
+    /// bound, no recovery pending. Emits {WalletRecoveryRequested}.
     /// @param id Keyed-hash id.
     /// @param newWallet Wallet to bind.
     /// @return executableAt First second at which {executeWalletRecovery} succeeds.
@@ -524,11 +528,14 @@ interface ICashProgramme is IPilotErrors {
     /// hashes (each ~550 gas of calldata and hashing, on every claim).
     /// @dev Requires DISBURSER_ROLE, a `MerkleClaim` round in status Proposed, `size` a power of two in
     /// [2, {MAX_CLAIM_CAP}], 1 to {MAX_BATCH} nodes and `offset + nodes.length <= size`. Stores the nodes and emits
-    /// {ClaimCapNodesStored}. The chunk that ends at `size` must come last: it then checks that all `size` stored
+    /// {ClaimCapNodesStored}. Any chunk takes the cap in use (if any) out of use; claims then need full proofs until
+    /// a cap is complete again. The chunk that ends at `size` must come last: it then checks that all `size` stored
     /// nodes, hashed pairwise level by level (node 2j with 2j+1, OpenZeppelin sorted-pair hashing), give the root,
     /// puts the cap in use and emits {ClaimCapSet}; otherwise it reverts {InvalidClaimCap}.
     /// Tree shape: the leaf of beneficiary `index` must sit under cap node `index % size`, i.e. build one subtree
     /// per residue and the top levels over the subtree roots. A full proof up to the root is always accepted too.
+    /// (Sorted-pair hashing cannot see the order of the two nodes of a pair: a misordered cap still verifies, and
+    /// only makes short proofs fail for the indexes concerned; no leaf outside the approved tree ever verifies.)
     /// Gas: ~22k per node once per round (1,024 nodes: ~23M in three chunks), against ~550 per proof step saved
     /// on every claim.
     /// @param roundId The round id.
@@ -720,7 +727,8 @@ interface ICashProgramme is IPilotErrors {
     /// @return The cap.
     function periodCap() external view returns (uint256);
 
-    /// @notice Per-beneficiary amount already reserved by approved rounds of a period.
+    /// @notice Per-beneficiary amount already reserved by approved rounds of a period (never released: a
+    /// reservation stands even if the round pays little and is swept).
     /// @param period The period (`opensAt / periodLength`).
     /// @return The reserved amount.
     function periodReserved(uint256 period) external view returns (uint256);
