@@ -23,8 +23,7 @@ def main(session: Session) -> dict[str, str]:
             raise SystemExit("set PILOTKIT_SETTLEMENT_TOKEN to the ERC-20 address the programme settles in")
         token = session.deploy("TestStablecoin", "Test USD", "tUSD", admin).address
     programme_config = (
-        admin,          # admin
-        2 * DAY,        # delay before an admin transfer takes effect
+        admin,          # admin (use a multisig or timelock on real networks)
         token,          # settlement token
         False,          # voucher mode off: beneficiaries receive the token directly
         3 * DAY,        # wallet-recovery delay

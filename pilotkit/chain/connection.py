@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -117,7 +118,39 @@ def _http_provider(url: str, timeout: float) -> Any:
                 detail = f"HTTP {status}" if status else type(exc).__name__
                 raise NetworkError(f"{method} to {_redact(url)} failed: {detail}") from None
 
+    _install_url_filter(url)
     return RedactingHTTPProvider(url, request_kwargs={"timeout": timeout})
+
+
+class _UrlRedactingFilter(logging.Filter):
+    """Rewrites log records that mention a secret-bearing RPC url (web3 logs it at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[str, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret, shown in self.secrets.items():
+                message = message.replace(secret, shown)
+            record.msg, record.args = message, None
+        return True
+
+
+_URL_FILTER = _UrlRedactingFilter()
+
+
+def _install_url_filter(url: str) -> None:
+    """Register `url` for redaction in every web3 and urllib3 log record."""
+    if _redact(url) == url:
+        return
+    _URL_FILTER.secrets[url] = _redact(url)
+    for name in ("web3", "web3.providers.HTTPProvider", "web3._utils.http_session_manager.HTTPSessionManager",
+                 "urllib3.connectionpool"):
+        logger = logging.getLogger(name)
+        if _URL_FILTER not in logger.filters:
+            logger.addFilter(_URL_FILTER)
 
 
 def _redact(url: str) -> str:

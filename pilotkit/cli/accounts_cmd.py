@@ -41,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
             if not sys.stdin.isatty():
                 raise AccountError("no key to import: set PILOTKIT_IMPORT_KEY or run in a terminal to be prompted")
             key = getpass.getpass("Private key (hex, input hidden): ")
+        from eth_account import Account
+
+        try:
+            Account.from_key(key.strip())
+        except (ValueError, TypeError):
+            raise AccountError("that is not a valid private key (expected 32 bytes as hex)") from None
         stored = keystore.import_key(args.name, key, read_password(args.name, confirm=True))
     else:
         stored = keystore.new(args.name, read_password(args.name, confirm=True))

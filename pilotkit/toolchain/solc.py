@@ -38,6 +38,10 @@ class SolcBackend(Protocol):
         """Release any process held by the backend."""
         ...
 
+    def usable(self) -> bool:
+        """Whether the backend can still compile."""
+        ...
+
 
 class NativeSolc:
     """A native `solc` binary, run once per compile with `--standard-json`."""
@@ -62,6 +66,9 @@ class NativeSolc:
 
     def close(self) -> None:
         return None
+
+    def usable(self) -> bool:
+        return self.path.exists()
 
     def __repr__(self) -> str:
         return f"NativeSolc({self.path}, {self.version})"
@@ -107,6 +114,10 @@ class SolcJsBridge:
             payload = stdout.read(int(header))
         return _parse_output(payload.decode("utf-8"), "")
 
+    def usable(self) -> bool:
+        """False once the Node process has died (it is then replaced on the next find_solc)."""
+        return self._process.poll() is None
+
     def close(self) -> None:
         _LIVE_BRIDGES.discard(self)
         if self._process.poll() is None:
@@ -144,7 +155,7 @@ def find_solc(version: str, project_root: Path | None = None) -> SolcBackend:
     """
     key = (version, os.environ.get(SOLC_ENV, ""), str(node_modules_dir(project_root)))
     cached = _BACKENDS.get(key)
-    if cached is not None:
+    if cached is not None and cached.usable():
         return cached
     backend = _locate(version, project_root)
     _BACKENDS[key] = backend
