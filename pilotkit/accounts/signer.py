@@ -29,7 +29,7 @@ class Signer:
 
     def sign_message_hash(self, message_hash: bytes) -> SignedMessage:
         """Sign a 32-byte digest directly (for protocols that compute their own EIP-712 digest)."""
-        return self._account.unsafe_sign_hash(message_hash)
+        return self._account.unsafe_sign_hash(message_hash)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return f"Signer({self.address}, {self.label!r})"

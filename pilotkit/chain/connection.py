@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from types import TracebackType
@@ -38,10 +39,8 @@ class Connection:
         """Close the provider and stop the node if this connection started it."""
         provider = self.web3.provider
         if hasattr(provider, "disconnect"):
-            try:
+            with contextlib.suppress(Exception):  # a provider that cannot disconnect closes with the process
                 provider.disconnect()
-            except Exception:  # a provider that cannot disconnect is closed with the process
-                pass
         if self._owns_node and self.node is not None:
             self.node.stop()
 
@@ -77,7 +76,7 @@ def connect(network: NetworkConfig, node: LocalNode | None = None, project_root:
         owns = True
     try:
         if node is not None:
-            provider = IPCProvider(node.ipc_path, timeout=network.timeout) if node.ipc_path else \
+            provider = IPCProvider(node.ipc_path, timeout=int(network.timeout)) if node.ipc_path else \
                 _http_provider(node.url, network.timeout)
         else:
             provider = _http_provider(network.resolved_url(), network.timeout)

@@ -126,9 +126,9 @@ class TransactionSender:
             self.web3.eth.send_raw_transaction(raw)
         except Exception as exc:
             text = str(exc).lower()
-            if any(marker in text for marker in _NONCE_ERRORS):
-                if self.find_receipt(tx_hash) is not None or "already known" in text:
-                    return
+            already_sent = "already known" in text or self.find_receipt(tx_hash) is not None
+            if any(marker in text for marker in _NONCE_ERRORS) and already_sent:
+                return
             self.resync(signer.address)
             raise NetworkError(f"sending {tx_hash} failed: {exc}") from None
 

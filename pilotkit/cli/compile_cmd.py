@@ -18,10 +18,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from pilotkit.compiler.build import Compiler
     from pilotkit.compiler.diagnostics import CompilationFailed
     from pilotkit.config import load_config
-    from pathlib import Path
 
     config = load_config(Path(args.project) if args.project else None)
     settings = config.compiler_for(args.network)

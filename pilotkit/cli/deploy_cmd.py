@@ -27,5 +27,6 @@ def run(args: argparse.Namespace) -> int:
               f"[chain {session.chain_id}]")
         print(f"record: {session.deployer.record.path}")
         if session.connection.is_local:
-            print("note: the local chain stops when this command exits; use `pilotkit demo` or a script to keep working")
+            print("note: the local chain stops when this command exits; "
+                  "use `pilotkit demo` or a script to keep working")
     return 0

@@ -18,12 +18,13 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pilotkit.accounts.dev import dev_accounts
-    from pilotkit.chain.local import AnvilNode, GanacheNode
+    from pilotkit.chain.local import AnvilNode, GanacheNode, LocalNode
     from pilotkit.config import load_config
     from pilotkit.errors import NetworkError
 
     config = load_config(Path(args.project) if args.project else None)
     network = config.network(args.network)
+    node: LocalNode
     if network.kind == "anvil":
         node = AnvilNode(chain_id=network.chain_id or 31337, accounts=args.accounts, hardfork=network.hardfork,
                          block_time=network.block_time, project_root=config.root)

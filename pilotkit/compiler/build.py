@@ -95,7 +95,10 @@ class Compiler:
         with self._locked():
             cache = {} if force else self._read_cache()
             previous = cache.get("roots", {})
-            dirty = [r for r in roots if previous.get(r, {}).get("key") != keys[r] or not self._outputs_exist(r, previous)]
+            dirty = [
+                r for r in roots
+                if previous.get(r, {}).get("key") != keys[r] or not self._outputs_exist(r, previous)
+            ]
             removed = sorted(set(previous) - set(roots))
             result = CompileResult(self.output_dir, compiled=dirty, removed=removed)
             entries = {r: previous[r] for r in roots if r not in dirty}

@@ -57,7 +57,7 @@ class EventDecoder:
         plain_types = [_type_string(i) for i in plain_inputs]
         data = bytes(log["data"])
         try:
-            plain_values = iter(zip(plain_types, decode(plain_types, data)))
+            plain_values = iter(zip(plain_types, decode(plain_types, data), strict=True))
         except Exception:
             return None
         topic_values = iter(topics[1:])

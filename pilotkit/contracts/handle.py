@@ -52,7 +52,7 @@ class ContractHandle:
         """Run a function as an eth_call and return its decoded result."""
         tx: dict[str, Any] = {}
         if sender is not None:
-            tx["from"] = getattr(sender, "address", sender)
+            tx["from"] = sender if isinstance(sender, str) else sender.address
         try:
             return getattr(self._contract.functions, function)(*args).call(tx, block_identifier=block)
         except Exception as exc:
@@ -86,7 +86,7 @@ class ContractHandle:
         """Gas the call would use now (reverts raise the named error)."""
         tx = {"to": self.address, "data": self.encode(function, *args)}
         if sender is not None:
-            tx["from"] = getattr(sender, "address", sender)
+            tx["from"] = sender if isinstance(sender, str) else sender.address
         try:
             return int(self.web3.eth.estimate_gas(tx))
         except Exception as exc:

@@ -118,7 +118,7 @@ class ErrorDecoder:
                 inputs = entry.get("inputs", [])
                 decoded = decode([_type_string(i) for i in inputs], body)
                 values = {(i.get("name") or f"arg{n}"): typed_plain(_type_string(i), v)
-                          for n, (i, v) in enumerate(zip(inputs, decoded))}
+                          for n, (i, v) in enumerate(zip(inputs, decoded, strict=True))}
                 return revert_class(entry["name"])(values, data=data, signature=entry["signature"],
                                                    function=function, tx_hash=tx_hash)
         except Exception:  # malformed data: fall through to an UnknownRevert that keeps the raw bytes

@@ -12,6 +12,8 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from eth_utils import to_checksum_address
+
 from pilotkit.contracts.handle import ContractHandle
 from pilotkit.deploy.records import DeployedContract, DeploymentRecord, PendingDeployment, record_path
 from pilotkit.errors import DeploymentError
@@ -113,7 +115,8 @@ class Deployer:
         if receipt is not None:
             log.info("resuming %s: %s was mined", pending.alias, pending.tx_hash)
             return self._finish(pending, self.sender.wait(pending.tx_hash), artifact)
-        mined_nonce = int(self.connection.web3.eth.get_transaction_count(pending.deployer, "latest"))
+        deployer = to_checksum_address(pending.deployer)
+        mined_nonce = int(self.connection.web3.eth.get_transaction_count(deployer, "latest"))
         if mined_nonce > pending.nonce:
             log.info("journaled %s was replaced at nonce %d; deploying anew", pending.tx_hash, pending.nonce)
             self.record.pending.pop(pending.alias, None)
@@ -138,7 +141,7 @@ class Deployer:
         return self.handle(artifact.fully_qualified_name, deployed.address, pending.alias)
 
     def _has_code(self, address: str) -> bool:
-        return len(self.connection.web3.eth.get_code(address)) > 0
+        return len(self.connection.web3.eth.get_code(to_checksum_address(address))) > 0
 
     def _creation_code(self, artifact: Artifact, args: list[Any], libraries: dict[str, str]) -> str:
         bytecode = link_bytecode(artifact.bytecode, artifact.link_references, libraries)
@@ -177,6 +180,6 @@ def _plain(value: Any) -> Any:
         return "0x" + bytes(value).hex()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if hasattr(value, "address") and isinstance(getattr(value, "address"), str):
+    if hasattr(value, "address") and isinstance(value.address, str):
         return value.address
     return value

@@ -33,7 +33,9 @@ def find_node() -> Path:
     explicit = os.environ.get(NODE_ENV)
     found = explicit or shutil.which("node")
     if not found or not Path(found).exists():
-        raise ToolchainNotFound("Node.js not found: install Node 20+ (Debian: apt-get install nodejs) or set PILOTKIT_NODE")
+        raise ToolchainNotFound(
+            "Node.js not found: install Node 20+ (Debian: apt-get install nodejs) or set PILOTKIT_NODE"
+        )
     return Path(found)
 
 
