@@ -378,7 +378,9 @@ contract CashProgramme is
         if (meta.kind != RoundKind.MerkleClaim) revert WrongRoundKind(roundId, meta.kind);
         uint256 count = nodes.length;
         _checkBatchSize(count, MAX_BATCH);
-        if (size < 2 || size > MAX_CLAIM_CAP || size & (size - 1) != 0 || offset + count > size) {
+        // `offset >= size || count > size - offset` is `offset + count > size` without the overflow (Panic) on a
+        // huge offset.
+        if (size < 2 || size > MAX_CLAIM_CAP || size & (size - 1) != 0 || offset >= size || count > size - offset) {
             revert InvalidClaimCap();
         }
         // Any chunk takes the cap in use out of use: only a completing chunk puts a (re)verified cap back.

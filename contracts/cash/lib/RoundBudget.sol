@@ -6,7 +6,8 @@ pragma solidity ^0.8.24;
 /// and the payment window.
 /// @dev Layout (low to high bits): `remaining` [0, 96) | `amount` [96, 184) | `capLog2` [184, 188) | unused
 /// [188, 191) | `paused` [191] | `opensAt` [192, 224) | `closesAt` [224, 256). `remaining` < 2^96 (7.9e28 base
-/// units), `amount` < 2^88 (3.1e26), times are unix seconds below 2^32 (year 2106), `capLog2` <= 8.
+/// units), `amount` < 2^88 (3.1e26), times are unix seconds below 2^32 (year 2106), `capLog2` <= 10
+/// (MAX_CLAIM_CAP = 2^10).
 /// `remaining` is non-zero only while the round is approved and not swept; payment paths rely on that (see the
 /// CashProgramme header).
 type RoundBudget is uint256;
@@ -97,7 +98,7 @@ library RoundBudgetLib {
     }
 
     /// @notice The slot with another Merkle cap size.
-    /// @dev The caller guarantees `capLog2_ <= 8`.
+    /// @dev The caller guarantees `capLog2_ <= 15` (the field's width; CashProgramme uses at most 10).
     /// @param b The slot.
     /// @param capLog2_ New base-2 logarithm of the cap size.
     /// @return The updated slot.

@@ -1,0 +1,273 @@
+"""CashProgramme beneficiary registry: enrolment (single, batch), suspend, reinstate, remove, wallet recovery."""
+
+from __future__ import annotations
+
+import pytest
+from cash_helpers import (
+    ADMIN_ROLE,
+    MAX_ENROL_BATCH,
+    N_BENEFICIARIES,
+    RECOVERY_DELAY,
+    REGISTRAR_ROLE,
+    ZERO32,
+    ZERO_ADDRESS,
+    BStatus,
+    Cash,
+    address_of,
+    make_wallet,
+    person,
+)
+
+from pilotkit.testing.assertions import assert_event, assert_no_event, reverts
+
+
+def test_fixture_enrolled_six_beneficiaries(cash: Cash) -> None:
+    prog = cash.prog
+    assert prog.beneficiaryCount() == N_BENEFICIARIES
+    for index in range(1, N_BENEFICIARIES + 1):
+        assert prog.beneficiaryIndex(cash.id(index)) == index
+        assert prog.indexOfWallet(cash.wallet(index).address) == index
+        assert tuple(prog.beneficiary(index)) == (cash.wallet(index).address, BStatus.Active, 0)
+
+
+def test_unknown_lookups_are_zero(cash: Cash) -> None:
+    prog = cash.prog
+    assert prog.beneficiaryIndex(person("nobody")) == 0
+    assert prog.indexOfWallet(address_of("nobody")) == 0
+    assert tuple(prog.beneficiary(999)) == (ZERO_ADDRESS, BStatus.NONE, 0)
+    assert tuple(prog.pendingRecovery(1)) == (ZERO_ADDRESS, 0)
+
+
+def test_enrol_assigns_the_next_index(cash: Cash) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    wallet = address_of("enrol-1")
+    index = prog.enrol.call(person("enrol-1"), wallet, sender=registrar)
+    assert index == N_BENEFICIARIES + 1
+    result = prog.enrol(person("enrol-1"), wallet, sender=registrar)
+    assert_event(result, "BeneficiaryEnrolled", id=person("enrol-1"), index=index, wallet=wallet)
+    assert prog.beneficiaryCount() == index
+    assert tuple(prog.beneficiary(index)) == (wallet, BStatus.Active, 0)
+
+
+def test_enrol_batch_assigns_consecutive_indexes(cash: Cash) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    ids = [person(f"batch-{i}") for i in range(5)]
+    wallets = [address_of(f"batch-{i}") for i in range(5)]
+    first = prog.enrolBatch.call(ids, wallets, sender=registrar)
+    assert first == N_BENEFICIARIES + 1
+    result = prog.enrolBatch(ids, wallets, sender=registrar)
+    enrolled = result.events_named("BeneficiaryEnrolled")
+    assert [(e["id"], e["index"], e["wallet"]) for e in enrolled] == [
+        ("0x" + i.hex(), first + n, w) for n, (i, w) in enumerate(zip(ids, wallets, strict=True))
+    ]
+    assert prog.beneficiaryCount() == first + 4
+
+
+def test_enrol_rejections(cash: Cash) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    with reverts("InvalidBeneficiaryId"):
+        prog.enrol(ZERO32, address_of("x"), sender=registrar)
+    with reverts("BeneficiaryAlreadyEnrolled", id=cash.id(1)):
+        prog.enrol(cash.id(1), address_of("x"), sender=registrar)
+    with reverts("InvalidWallet", wallet=ZERO_ADDRESS):
+        prog.enrol(person("x"), ZERO_ADDRESS, sender=registrar)
+    with reverts("InvalidWallet", wallet=prog.address):
+        prog.enrol(person("x"), prog.address, sender=registrar)
+    with reverts("WalletAlreadyBound", wallet=cash.wallet(2).address):
+        prog.enrol(person("x"), cash.wallet(2).address, sender=registrar)
+
+
+def test_enrol_batch_rejections(cash: Cash) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    with reverts("LengthMismatch", first=2, second=1):
+        prog.enrolBatch([person("a"), person("b")], [address_of("a")], sender=registrar)
+    with reverts("EmptyBatch"):
+        prog.enrolBatch([], [], sender=registrar)
+    n = MAX_ENROL_BATCH + 1
+    with reverts("BatchTooLarge", size=n, max=MAX_ENROL_BATCH):
+        prog.enrolBatch(
+            [person(f"big-{i}") for i in range(n)], [address_of(f"big-{i}") for i in range(n)], sender=registrar
+        )
+    # One bad item reverts the whole batch: duplicate id inside the batch, duplicate wallet inside the batch.
+    with reverts("BeneficiaryAlreadyEnrolled", id=person("dup")):
+        prog.enrolBatch([person("dup"), person("dup")], [address_of("d1"), address_of("d2")], sender=registrar)
+    with reverts("WalletAlreadyBound", wallet=address_of("same")):
+        prog.enrolBatch([person("s1"), person("s2")], [address_of("same"), address_of("same")], sender=registrar)
+    with reverts("InvalidBeneficiaryId"):
+        prog.enrolBatch([person("ok"), ZERO32], [address_of("ok"), address_of("z")], sender=registrar)
+    assert prog.beneficiaryCount() == N_BENEFICIARIES
+
+
+def test_largest_enrol_batch_fits(cash: Cash) -> None:
+    prog = cash.prog
+    n = MAX_ENROL_BATCH
+    result = prog.enrolBatch(
+        [person(f"max-{i}") for i in range(n)], [address_of(f"max-{i}") for i in range(n)], sender=cash.roles.registrar
+    )
+    assert len(result.events_named("BeneficiaryEnrolled")) == n
+    assert result.gas_used < 15_000_000
+
+
+def test_suspend_reinstate(cash: Cash) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    assert_event(prog.suspend(cash.id(2), 7, sender=registrar), "BeneficiarySuspended", index=2, reasonCode=7)
+    assert tuple(prog.beneficiary(2))[1] == BStatus.Suspended
+    with reverts("InvalidBeneficiaryStatus", index=2, status=BStatus.Suspended):
+        prog.suspend(cash.id(2), 7, sender=registrar)
+    assert_event(prog.reinstate(cash.id(2), sender=registrar), "BeneficiaryReinstated", index=2)
+    assert tuple(prog.beneficiary(2))[1] == BStatus.Active
+    with reverts("InvalidBeneficiaryStatus", index=2, status=BStatus.Active):
+        prog.reinstate(cash.id(2), sender=registrar)
+    with reverts("UnknownBeneficiary", id=person("ghost")):
+        prog.suspend(person("ghost"), 1, sender=registrar)
+    with reverts("UnknownBeneficiary", id=person("ghost")):
+        prog.reinstate(person("ghost"), sender=registrar)
+
+
+def test_remove_is_final(cash: Cash) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    wallet = cash.wallet(3).address
+    result = prog.remove(cash.id(3), 9, sender=registrar)
+    assert_event(result, "BeneficiaryRemoved", index=3, reasonCode=9)
+    assert_no_event(result, "WalletRecoveryCancelled")
+    assert tuple(prog.beneficiary(3)) == (ZERO_ADDRESS, BStatus.Removed, 0)
+    assert prog.indexOfWallet(wallet) == 0
+    assert prog.beneficiaryIndex(cash.id(3)) == 3  # the id stays known, so it can never be enrolled again
+    with reverts("BeneficiaryAlreadyEnrolled", id=cash.id(3)):
+        prog.enrol(cash.id(3), address_of("new"), sender=registrar)
+    for call in (
+        lambda: prog.remove(cash.id(3), 1, sender=registrar),
+        lambda: prog.suspend(cash.id(3), 1, sender=registrar),
+        lambda: prog.reinstate(cash.id(3), sender=registrar),
+        lambda: prog.requestWalletRecovery(cash.id(3), address_of("new"), sender=registrar),
+    ):
+        with reverts("InvalidBeneficiaryStatus", index=3, status=BStatus.Removed):
+            call()
+    # The unbound wallet may serve someone else.
+    prog.enrol(person("successor"), wallet, sender=registrar)
+    with reverts("UnknownBeneficiary", id=person("ghost")):
+        prog.remove(person("ghost"), 1, sender=registrar)
+
+
+def test_remove_suspended_beneficiary(cash: Cash) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    prog.suspend(cash.id(4), 1, sender=registrar)
+    assert_event(prog.remove(cash.id(4), 2, sender=registrar), "BeneficiaryRemoved", index=4, reasonCode=2)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Wallet recovery
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_wallet_recovery_lifecycle(cash: Cash, chain) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    old, new = cash.wallet(1).address, make_wallet("recovered-1").address
+    result = prog.requestWalletRecovery(cash.id(1), new, sender=registrar)
+    request_time = prog.web3.eth.get_block(result.block_number)["timestamp"]
+    assert_event(
+        result,
+        "WalletRecoveryRequested",
+        index=1,
+        oldWallet=old,
+        newWallet=new,
+        executableAt=request_time + RECOVERY_DELAY,
+    )
+    assert tuple(prog.pendingRecovery(1)) == (new, request_time + RECOVERY_DELAY)
+    with reverts("RecoveryAlreadyPending", index=1):
+        prog.requestWalletRecovery(cash.id(1), make_wallet("other").address, sender=registrar)
+
+    # Not before the delay (the last second before it included).
+    with reverts("RecoveryNotReady", index=1, executableAt=request_time + RECOVERY_DELAY):
+        prog.executeWalletRecovery(cash.id(1), sender=cash.roles.stranger)
+    chain.set_next_timestamp(request_time + RECOVERY_DELAY - 1)
+    with reverts("RecoveryNotReady", index=1, executableAt=request_time + RECOVERY_DELAY):
+        prog.executeWalletRecovery(cash.id(1), sender=cash.roles.stranger)
+
+    # Anyone may execute once the delay has passed.
+    chain.sleep(RECOVERY_DELAY)
+    result = prog.executeWalletRecovery(cash.id(1), sender=cash.roles.stranger)
+    assert_event(result, "WalletRecovered", index=1, oldWallet=old, newWallet=new)
+    assert tuple(prog.beneficiary(1))[0] == new
+    assert prog.indexOfWallet(new) == 1
+    assert prog.indexOfWallet(old) == 0
+    assert tuple(prog.pendingRecovery(1)) == (ZERO_ADDRESS, 0)
+    with reverts("NoPendingRecovery", index=1):
+        prog.executeWalletRecovery(cash.id(1), sender=cash.roles.stranger)
+
+
+@pytest.mark.parametrize("canceller", ["registrar", "admin", "wallet"])
+def test_wallet_recovery_cancellable_during_delay(cash: Cash, chain, canceller: str) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    new = make_wallet("recovered-2").address
+    prog.requestWalletRecovery(cash.id(2), new, sender=registrar)
+    chain.sleep(RECOVERY_DELAY // 2)
+    who = cash.wallet(2) if canceller == "wallet" else getattr(cash.roles, canceller)
+    result = prog.cancelWalletRecovery(cash.id(2), sender=who)
+    assert_event(result, "WalletRecoveryCancelled", index=2, by=who)
+    assert tuple(prog.pendingRecovery(2)) == (ZERO_ADDRESS, 0)
+    chain.sleep(RECOVERY_DELAY)
+    with reverts("NoPendingRecovery", index=2):
+        prog.executeWalletRecovery(cash.id(2), sender=cash.roles.stranger)
+    with reverts("NoPendingRecovery", index=2):
+        prog.cancelWalletRecovery(cash.id(2), sender=registrar)
+    assert tuple(prog.beneficiary(2))[0] == cash.wallet(2).address
+
+
+def test_wallet_recovery_cancel_not_allowed_for_others(cash: Cash) -> None:
+    prog, roles = cash.prog, cash.roles
+    prog.requestWalletRecovery(cash.id(2), make_wallet("recovered-3").address, sender=roles.registrar)
+    for who in (roles.stranger, roles.disburser, roles.approver, roles.pauser, cash.wallet(3)):
+        with reverts("RecoveryCancelNotAllowed", caller=who):
+            prog.cancelWalletRecovery(cash.id(2), sender=who)
+    # The wallet to be bound may not cancel either (it is not bound yet).
+    assert prog.hasRole(REGISTRAR_ROLE, roles.registrar.address) and prog.hasRole(ADMIN_ROLE, roles.admin.address)
+
+
+def test_wallet_recovery_rejections(cash: Cash, chain) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    with reverts("UnknownBeneficiary", id=person("ghost")):
+        prog.requestWalletRecovery(person("ghost"), address_of("n"), sender=registrar)
+    with reverts("UnknownBeneficiary", id=person("ghost")):
+        prog.cancelWalletRecovery(person("ghost"), sender=registrar)
+    with reverts("UnknownBeneficiary", id=person("ghost")):
+        prog.executeWalletRecovery(person("ghost"), sender=registrar)
+    with reverts("InvalidWallet", wallet=ZERO_ADDRESS):
+        prog.requestWalletRecovery(cash.id(1), ZERO_ADDRESS, sender=registrar)
+    with reverts("InvalidWallet", wallet=prog.address):
+        prog.requestWalletRecovery(cash.id(1), prog.address, sender=registrar)
+    with reverts("WalletAlreadyBound", wallet=cash.wallet(2).address):
+        prog.requestWalletRecovery(cash.id(1), cash.wallet(2).address, sender=registrar)
+    with reverts("WalletAlreadyBound", wallet=cash.wallet(1).address):
+        prog.requestWalletRecovery(cash.id(1), cash.wallet(1).address, sender=registrar)
+    with reverts("NoPendingRecovery", index=1):
+        prog.cancelWalletRecovery(cash.id(1), sender=registrar)
+    # The new wallet gets bound elsewhere during the delay: execution is refused.
+    taken = address_of("taken-later")
+    prog.requestWalletRecovery(cash.id(1), taken, sender=registrar)
+    prog.enrol(person("late"), taken, sender=registrar)
+    chain.sleep(RECOVERY_DELAY)
+    with reverts("WalletAlreadyBound", wallet=taken):
+        prog.executeWalletRecovery(cash.id(1), sender=registrar)
+
+
+def test_wallet_recovery_of_suspended_beneficiary(cash: Cash, chain) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    prog.suspend(cash.id(5), 3, sender=registrar)
+    new = address_of("suspended-new")
+    prog.requestWalletRecovery(cash.id(5), new, sender=registrar)
+    chain.sleep(RECOVERY_DELAY)
+    prog.executeWalletRecovery(cash.id(5), sender=registrar)
+    assert tuple(prog.beneficiary(5)) == (new, BStatus.Suspended, 0)
+
+
+def test_remove_drops_pending_recovery(cash: Cash, chain) -> None:
+    prog, registrar = cash.prog, cash.roles.registrar
+    prog.requestWalletRecovery(cash.id(6), address_of("never"), sender=registrar)
+    result = prog.remove(cash.id(6), 4, sender=registrar)
+    assert_event(result, "BeneficiaryRemoved", index=6, reasonCode=4)
+    assert_event(result, "WalletRecoveryCancelled", index=6, by=registrar)
+    assert tuple(prog.pendingRecovery(6)) == (ZERO_ADDRESS, 0)
+    chain.sleep(RECOVERY_DELAY)
+    with reverts("NoPendingRecovery", index=6):
+        prog.executeWalletRecovery(cash.id(6), sender=registrar)
