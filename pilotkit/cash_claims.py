@@ -49,6 +49,7 @@ __all__ = [
     "claim_typed_data",
     "domain",
     "spend_typed_data",
+    "typed_data_digest",
 ]
 
 DOMAIN_NAME = "pilotkit CashProgramme"
@@ -296,3 +297,12 @@ def spend_typed_data(
             "deadline": deadline,
         },
     }
+
+
+def typed_data_digest(full_message: dict[str, Any]) -> bytes:
+    """The EIP-712 digest of typed data (what `claimDigest`/`spendDigest` return; what an ERC-1271 wallet's owner
+    signs)."""
+    from eth_account.messages import encode_typed_data
+
+    signable = encode_typed_data(full_message=full_message)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)

@@ -292,3 +292,43 @@ def transact_at(
             raise
         raise AssertionError(f"{function} failed at {timestamp} but its replay succeeded")
     return TxResult(tx_hash, receipt, handle.event_decoder.decode_receipt(receipt))
+
+
+ETH = 10**18
+
+
+def build_programme(
+    deploy, chain: ChainControl, accounts, *, voucher: bool, tag: str, beneficiaries: int = N_BENEFICIARIES
+) -> Cash:
+    """Deploys and sets up one programme (see the module docstring)."""
+    roles = Roles.from_accounts(accounts)
+    admin = roles.admin
+    token = deploy("TestStablecoin", "Test USD", "tUSD", admin.address, sender=admin)
+    config = (admin.address, token.address, voucher, RECOVERY_DELAY, PERIOD, PERIOD_CAP)
+    prog = deploy("CashProgramme", config, sender=admin)
+    for role, holder in (
+        (REGISTRAR_ROLE, roles.registrar),
+        (DISBURSER_ROLE, roles.disburser),
+        (APPROVER_ROLE, roles.approver),
+        (PAUSER_ROLE, roles.pauser),
+        (MERCHANT_MANAGER_ROLE, roles.merchant_manager),
+    ):
+        prog.grantRole(role, holder.address, sender=admin)
+    token.mint(roles.funder.address, FUNDING, sender=admin)
+    token.approve(prog.address, 2**256 - 1, sender=roles.funder)
+    wallets = [make_wallet(f"{tag}-{i}") for i in range(1, beneficiaries + 1)]
+    for wallet in wallets:
+        chain.set_balance(wallet.address, 100 * ETH)
+    ids = [person(f"{tag}-{i}") for i in range(1, beneficiaries + 1)]
+    prog.enrolBatch(ids, [w.address for w in wallets], sender=roles.registrar)
+    if voucher:
+        prog.approveMerchant(roles.merchant.address, keccak(text="merchant:corner-shop"), sender=roles.merchant_manager)
+    return Cash(
+        token=token,
+        prog=prog,
+        roles=roles,
+        wallets=wallets,
+        ids=ids,
+        chain_id=int(prog.web3.eth.chain_id),
+        voucher=voucher,
+    )
