@@ -1,0 +1,1 @@
+"""HTTP layer: routes per area and typed dependencies."""

@@ -1,0 +1,36 @@
+"""Service settings from the environment (prefix PILOTKIT_API_) via pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to start. Secrets come from the environment, never from files in git."""
+
+    model_config = SettingsConfigDict(env_prefix="PILOTKIT_API_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///pilotkit-api.db",
+        description="SQLAlchemy URL: SQLite (WAL) by default, or postgresql+psycopg://user@host/db",
+    )
+    project_root: Path | None = Field(default=None, description="pilotkit project folder (default: nearest pilotkit.toml)")
+    network: str = Field(default="local", description="network name from pilotkit.toml")
+    signer_account: str | None = Field(default=None, description="keystore account that signs (devN on local chains)")
+    job_expiry_seconds: int = Field(default=3600, ge=60, description="an unsent or stuck job older than this is cancelled")
+    stuck_after_seconds: float = Field(default=30.0, gt=0, description="re-price a pending transaction after this long")
+    fee_bump_percent: int = Field(default=12, ge=10, le=100, description="fee increase on replacement (at least 10%)")
+    max_pending_per_signer: int = Field(default=64, ge=1, description="transactions in flight per signer")
+    sender_poll_seconds: float = Field(default=0.05, gt=0)
+    indexer_poll_seconds: float = Field(default=0.5, gt=0)
+    indexer_batch_blocks: int = Field(default=2000, ge=1, description="blocks per eth_getLogs request")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (tests build their own Settings objects instead)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""ORM models: access (placeholder until its module is written)."""

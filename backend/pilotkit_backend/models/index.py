@@ -1,0 +1,1 @@
+"""ORM models: index (placeholder until its module is written)."""

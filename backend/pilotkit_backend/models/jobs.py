@@ -1,0 +1,1 @@
+"""ORM models: jobs (placeholder until its module is written)."""

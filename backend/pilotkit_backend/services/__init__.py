@@ -1,0 +1,1 @@
+"""Services: everything that talks to the chain or the job queue. Routes call these, never web3."""
