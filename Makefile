@@ -4,9 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast brownie-check benchmarks clean
+.PHONY: setup system-deps demo test test-fast brownie-check benchmarks clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: system-deps $(VENV)/.installed node_modules/.installed
+
+## Debian packages the tests need (PostgreSQL); installs only what is missing.
+system-deps:
+	@bash tools/install_system_deps.sh
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
