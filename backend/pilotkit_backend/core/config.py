@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     sender_poll_seconds: float = Field(default=0.05, gt=0)
     indexer_poll_seconds: float = Field(default=0.5, gt=0)
     indexer_batch_blocks: int = Field(default=2000, ge=1, description="blocks per eth_getLogs request")
+    rate_limit_per_second: float = Field(default=20.0, ge=0, description="requests per second per API key (0: no limit)")
+    rate_limit_burst: int = Field(default=40, ge=1, description="requests a key may send at once before the rate applies")
+    idempotency_ttl_seconds: int = Field(default=86400, ge=60, description="how long an Idempotency-Key is remembered")
+    idempotency_lock_seconds: float = Field(
+        default=120.0, gt=0, description="an in-progress Idempotency-Key older than this (a crashed request) is taken over"
+    )
 
 
 @lru_cache(maxsize=1)
