@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "accounts": ("accounts_cmd", "manage encrypted keystore accounts: new, import, list"),
     "networks": ("networks_cmd", "list the networks configured in pilotkit.toml"),
     "toolchain": ("toolchain_cmd", "show which anvil, ganache and solc pilotkit will use; install the solc-js shim"),
+    "serve": ("serve_cmd", "run the HTTP API for field apps"),
+    "api-key": ("api_key_cmd", "manage API keys: create, list, revoke"),
 }
 
 

@@ -1,0 +1,93 @@
+"""Public operational endpoints: `GET /health` and Prometheus `GET /metrics` (no API key)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from collections.abc import Callable
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from pilotkit_backend.core.metrics import Metrics
+from pilotkit_backend.core.problems import problem_response, problem_responses
+
+log = logging.getLogger("pilotkit_backend.health")
+router = APIRouter(tags=["operations"])
+
+HealthCheck = Callable[[], None]  # raises when the dependency is down
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"]
+    checks: dict[str, Literal["ok"]]
+
+
+def rpc_health_check(url: str, timeout: float = 3.0) -> HealthCheck:
+    """A check that the JSON-RPC node at `url` answers `eth_blockNumber` (errors never quote the URL)."""
+    payload = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}).encode()
+
+    def check() -> None:
+        request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 (configured URL)
+                answer = json.loads(reply.read())
+        except Exception as exc:  # the message may contain the URL (and an API key in it)
+            raise ConnectionError(f"chain RPC unreachable ({type(exc).__name__})") from None
+        if "result" not in answer:
+            raise ConnectionError("chain RPC answered without a result")
+
+    return check
+
+
+def database_check(request: Request) -> HealthCheck:
+    def check() -> None:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    return check
+
+
+@router.get(
+    "/health",
+    response_model=HealthPublic,
+    responses=problem_responses(503),
+    summary="Is the service ready: database reachable, and the chain if one is configured",
+)
+def health(request: Request) -> Response | HealthPublic:
+    checks: dict[str, HealthCheck] = {"database": database_check(request), **request.app.state.health_checks}
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:
+            log.warning("health check %s failed (%s)", name, type(exc).__name__)
+            results[name] = "unavailable"
+    if all(value == "ok" for value in results.values()):
+        return HealthPublic(status="ok", checks={name: "ok" for name in results})
+    down = ", ".join(name for name, value in results.items() if value != "ok")
+    return problem_response(
+        request,
+        503,
+        type_="/problems/unavailable",
+        title="Service unavailable",
+        detail=f"not reachable: {down}",
+        extra={"checks": results},
+        headers={"Retry-After": "5"},
+    )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics (text exposition format)",
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+)
+def metrics(request: Request) -> Response:
+    registry: Metrics = request.app.state.metrics
+    body, content_type = registry.render()
+    return Response(content=body, media_type=content_type)

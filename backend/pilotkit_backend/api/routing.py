@@ -1,0 +1,114 @@
+"""`IdempotentRoute`: the route class that stores (or releases) an Idempotency-Key claim.
+
+Build routers whose POSTs use `IdempotencyDep` with `APIRouter(route_class=IdempotentRoute)`. After the
+handler returns, a success (2xx/3xx) is stored with `IdempotencyStore.complete` in the request's own session
+and committed together with everything the handler wrote: both land or neither does. So handlers on these
+routes must not commit (the session refuses: `IdempotencyMisuse`); `session.flush()` is fine for new ids.
+An exception or an error status rolls the handler's writes back and releases the key, so a retry runs again.
+A replay (`services.idempotency.Replay`) is answered by the app with the stored status, headers and body plus
+`Idempotent-Replayed: true`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from pilotkit_backend.api.deps import COMMIT_GUARD, IdempotencyContext
+from pilotkit_backend.core.problems import IdempotencyKeyInProgress
+from pilotkit_backend.services.idempotency import ClaimLost, Replay, StoredResponse, replayable_headers
+
+_COMMITTING = "pilotkit.idempotent_commit"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class IdempotencyMisuse(RuntimeError):
+    """A handler on an idempotent route committed, or returned a response that cannot be stored."""
+
+
+class IdempotentRoute(APIRoute):
+    """APIRoute that finishes the request's Idempotency-Key claim (module docstring)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            await request.body()  # cache it: the fingerprint and form parsing both read it
+            try:
+                response = await inner(request)
+            except BaseException:
+                context = getattr(request.state, "idempotency", None)
+                if context is not None:
+                    await run_in_threadpool(_abandon, context)
+                raise
+            context = getattr(request.state, "idempotency", None)
+            if context is None:
+                return response
+            if 200 <= response.status_code < 400:
+                await run_in_threadpool(_finish, context, response)
+            else:
+                await run_in_threadpool(_abandon, context)
+            return response
+
+        return handler
+
+
+def _finish(context: IdempotencyContext, response: Response) -> None:
+    session = context.session
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):
+        _abandon(context)
+        raise IdempotencyMisuse("idempotent routes must return a complete (non-streaming) response")
+    stored = StoredResponse(response.status_code, replayable_headers(response.headers), body)
+    try:
+        context.store.complete(session, context.claim, stored)
+        session.info[_COMMITTING] = True
+        try:
+            session.commit()
+        finally:
+            session.info.pop(_COMMITTING, None)
+    except ClaimLost:
+        session.rollback()
+        raise IdempotencyKeyInProgress(
+            "another request took over this Idempotency-Key; retry to get its answer", headers={"Retry-After": "1"}
+        ) from None
+    except BaseException:
+        _abandon(context)
+        raise
+    finally:
+        session.info.pop(COMMIT_GUARD, None)
+
+
+def _abandon(context: IdempotencyContext) -> None:
+    context.session.rollback()  # first: on SQLite the handler's write lock must go before the release writes
+    context.session.info.pop(COMMIT_GUARD, None)
+    context.store.release(context.claim)
+
+
+def _refuse_handler_commit(session: Session) -> None:
+    if session.info.get(COMMIT_GUARD) and not session.info.get(_COMMITTING):
+        raise IdempotencyMisuse(
+            "handlers on idempotent routes must not commit: the route commits their writes "
+            "together with the stored response (use session.flush() for new ids)"
+        )
+
+
+def install_commit_guard(session_factory: sessionmaker[Session]) -> None:
+    event.listen(session_factory, "before_commit", _refuse_handler_commit)
+
+
+async def replay_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Replay)
+    stored = exc.stored
+    headers = {**stored.headers, REPLAYED_HEADER: "true"}
+    return Response(content=stored.body, status_code=stored.status, headers=headers)
+
+
+def install_replay_handler(app: FastAPI) -> None:
+    app.add_exception_handler(Replay, replay_handler)

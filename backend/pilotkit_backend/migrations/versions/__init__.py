@@ -1,0 +1,1 @@
+"""Alembic revisions: 0001_access, 0002_jobs, 0003_index, ... (one linear history)."""
