@@ -600,3 +600,30 @@ def test_every_abi_function_is_exercised_by_this_folder(reg) -> None:
     missing = [entry["name"] for entry in reg.abi if entry.get("type") == "function"
                and not re.search(rf"(\.{entry['name']}\(|\"{entry['name']}\")", sources)]
     assert not missing, f"functions without a test: {missing}"
+
+
+# --- gas ------------------------------------------------------------------------------------------------------------
+
+
+def test_gas_figures(reg, roles) -> None:
+    """Gas of the main credit operations (printed; loose ceilings catch gross regressions only)."""
+    first = reg.issueBatch(batch_params(1, 1001, 2000, roles.alice), 0, sender=roles.verifier)
+    second = reg.issueBatch(batch_params(2, 2001, 2500, roles.alice), 1001, sender=roles.verifier)
+    to_new = reg.safeTransferFrom(roles.alice.address, roles.bob.address, 1, 10, b"", sender=roles.alice)
+    to_holder = reg.safeTransferFrom(roles.alice.address, roles.bob.address, 1, 10, b"", sender=roles.alice)
+    retire = reg.retire(1, 5, h32("beneficiary"), "2024 offset, scope 1", sender=roles.bob)
+    freeze = reg.freezeBatch(2, 1, sender=roles.verifier)
+    figures = {
+        "issueBatch (first range of a registry)": first.gas_used,
+        "issueBatch (appended after a hint)": second.gas_used,
+        "safeTransferFrom (to a new holder)": to_new.gas_used,
+        "safeTransferFrom (to an existing holder)": to_holder.gas_used,
+        "retire (20-byte reason)": retire.gas_used,
+        "freezeBatch": freeze.gas_used,
+    }
+    print("\n" + "\n".join(f"gas {name}: {gas}" for name, gas in figures.items()))
+    ceilings = {"issueBatch (first range of a registry)": 330_000, "issueBatch (appended after a hint)": 330_000,
+                "safeTransferFrom (to a new holder)": 75_000, "safeTransferFrom (to an existing holder)": 60_000,
+                "retire (20-byte reason)": 200_000, "freezeBatch": 50_000}
+    for name, ceiling in ceilings.items():
+        assert figures[name] <= ceiling, (name, figures[name])
