@@ -157,7 +157,8 @@ def test_batch_tree() -> None:
     assert len(tree) == 3 and list(tree) == [([1, 2], [3, 4]), ([5], [6]), ([7, 8, 9], [1, 1, 1])]
     for number, (indexes, amounts) in enumerate(batches):
         assert process_proof(batch_leaf(indexes, amounts), tree.proof(number)) == tree.root
-    for bad in ([], [([1], [])], [([], [])]):
+    bad_trees: list[list[tuple[list[int], list[int]]]] = [[], [([1], [])], [([], [])]]
+    for bad in bad_trees:
         with pytest.raises(ValueError):
             BatchTree(bad)
 

@@ -225,7 +225,7 @@ interface ICashProgramme is IPilotErrors {
 
     /// @notice Paying would exceed what is left of the round's budget.
     /// @param roundId The round id.
-    /// @param remaining Budget left.
+    /// @param remaining Budget left (in a push batch: after the batch's earlier payments).
     /// @param requested Amount that was to be paid.
     error BudgetExceeded(uint256 roundId, uint256 remaining, uint256 requested);
 
@@ -571,8 +571,8 @@ interface ICashProgramme is IPilotErrors {
     /// @notice Pays the round's flat amount to each listed beneficiary not yet paid in the round.
     /// @dev Requires DISBURSER_ROLE, not paused, a `FlatPush` round that is approved and open, 1 to {MAX_BATCH}
     /// indexes and enough budget left for all that get paid. Indexes that are not Active or already paid are
-    /// skipped with {PaymentSkipped}, so a batch can be resent safely. Emits {BatchPaid} (direct mode) or {Paid}
-    /// per payment (voucher mode). Transfers run after all state is written.
+    /// skipped with {PaymentSkipped}, so a batch can be resent safely. Emits {BatchPaid}, and in voucher mode
+    /// also {Paid} per payment. Transfers run after all state is written.
     /// @param roundId The round id.
     /// @param indexes Beneficiary indexes.
     function payFlat(uint256 roundId, uint256[] calldata indexes) external;
