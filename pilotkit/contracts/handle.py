@@ -35,7 +35,10 @@ class ContractHandle:
         self.default_signer = default_signer
         self._contract = sender.web3.eth.contract(address=self.address, abi=abi)
         self.errors = SimpleNamespace(**{e["name"]: revert_class(e["name"]) for e in abi if e.get("type") == "error"})
-        self._functions = {e["name"]: e for e in abi if e.get("type") == "function"}
+        self._functions: dict[str, list[dict[str, Any]]] = {}
+        for entry in abi:
+            if entry.get("type") == "function":
+                self._functions.setdefault(entry["name"], []).append(entry)
         self.deploy_receipt: Any = None
 
     @property
@@ -54,7 +57,10 @@ class ContractHandle:
         if sender is not None:
             tx["from"] = sender if isinstance(sender, str) else sender.address
         try:
-            return getattr(self._contract.functions, function)(*args).call(tx, block_identifier=block)
+            identifier = self._identifier(function, args)
+            bound = (self._contract.get_function_by_signature(identifier) if "(" in identifier
+                     else getattr(self._contract.functions, identifier))
+            return bound(*args).call(tx, block_identifier=block)
         except Exception as exc:
             raise self._translate(exc, function) from None
 
@@ -80,7 +86,18 @@ class ContractHandle:
 
     def encode(self, function: str, *args: Any) -> str:
         """ABI-encoded calldata for a function call."""
-        return self._contract.encode_abi(function, args=list(args))
+        return self._contract.encode_abi(self._identifier(function, args), args=list(args))
+
+    def _identifier(self, function: str, args: tuple[Any, ...]) -> str:
+        """The name, or the full signature when the name is overloaded (chosen by argument count)."""
+        overloads = self._functions.get(function.split("(", 1)[0], [])
+        if "(" in function or len(overloads) <= 1:
+            return function
+        matching = [e for e in overloads if len(e.get("inputs", [])) == len(args)]
+        if len(matching) != 1:
+            options = ", ".join(_signature(e) for e in overloads)
+            raise PilotkitError(f"{self.name}.{function} is overloaded; pass the full signature, one of: {options}")
+        return _signature(matching[0])
 
     def estimate_gas(self, function: str, *args: Any, sender: str | Signer | None = None) -> int:
         """Gas the call would use now (reverts raise the named error)."""
@@ -112,19 +129,29 @@ class ContractHandle:
 
 
 class BoundFunction:
-    """`handle.fn(*args)`: a call for view/pure functions, a transaction otherwise."""
+    """`handle.fn(*args)`: a call for view/pure functions, a transaction otherwise.
 
-    def __init__(self, handle: ContractHandle, name: str, abi: dict[str, Any]) -> None:
+    Overloads are told apart by argument count; when overloads with the same count differ in
+    mutability, use `.call(...)` or `.transact(...)` explicitly.
+    """
+
+    def __init__(self, handle: ContractHandle, name: str, overloads: list[dict[str, Any]]) -> None:
         self.handle = handle
         self.name = name
-        self.abi = abi
+        self.overloads = overloads
 
-    @property
-    def is_view(self) -> bool:
-        return self.abi.get("stateMutability") in ("view", "pure")
+    def is_view_for(self, args: tuple[Any, ...]) -> bool:
+        matching = [e for e in self.overloads if len(e.get("inputs", [])) == len(args)] or self.overloads
+        kinds = {e.get("stateMutability") in ("view", "pure") for e in matching}
+        if len(kinds) > 1:
+            raise PilotkitError(
+                f"{self.handle.name}.{self.name} has overloads that read and write with {len(args)} argument(s): "
+                "use .call(...) or .transact(...)"
+            )
+        return kinds.pop()
 
     def __call__(self, *args: Any, sender: Signer | None = None, value: int = 0, gas: int | None = None) -> Any:
-        if self.is_view:
+        if self.is_view_for(args):
             return self.handle.call(self.name, *args, sender=sender)
         return self.handle.transact(self.name, *args, sender=sender, value=value, gas=gas)
 
@@ -136,6 +163,12 @@ class BoundFunction:
 
     def estimate_gas(self, *args: Any, sender: str | Signer | None = None) -> int:
         return self.handle.estimate_gas(self.name, *args, sender=sender)
+
+
+def _signature(entry: dict[str, Any]) -> str:
+    from pilotkit.contracts.reverts import _type_string
+
+    return f"{entry['name']}({','.join(_type_string(i) for i in entry.get('inputs', []))})"
 
 
 def revert_data(exc: BaseException) -> bytes | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
-from pilotkit.contracts.handle import ContractHandle
+from pilotkit.contracts.handle import ContractHandle, revert_data
 from pilotkit.deploy.records import DeployedContract, DeploymentRecord, PendingDeployment, record_path
 from pilotkit.errors import DeploymentError
 
@@ -70,7 +70,10 @@ class Deployer:
             raise DeploymentError(f"{artifact.fully_qualified_name} is an interface or abstract contract")
         signer = sender or self.signer
         data = self._creation_code(artifact, list(args), libraries or {})
-        tx_hash, receipt = self.sender.send(signer, {"data": data})
+        try:
+            tx_hash, receipt = self.sender.send(signer, {"data": data})
+        except Exception as exc:
+            raise self._constructor_revert(exc, artifact) from None
         if int(receipt["status"]) != 1 or not receipt.get("contractAddress"):
             raise DeploymentError(f"deploying {artifact.contract_name} failed in {tx_hash} (constructor reverted)")
         handle = self.handle(artifact.fully_qualified_name, receipt["contractAddress"], artifact.contract_name)
@@ -99,7 +102,10 @@ class Deployer:
             resumed = self._resume(pending, artifact)
             if resumed is not None:
                 return resumed
-        prepared = self.sender.prepare(self.signer, {"data": data})
+        try:
+            prepared = self.sender.prepare(self.signer, {"data": data})
+        except Exception as exc:
+            raise self._constructor_revert(exc, artifact) from None
         tx_hash, raw = self.sender.sign(self.signer, prepared)
         self.record.journal(PendingDeployment(
             alias=key, contract=artifact.fully_qualified_name, tx_hash=tx_hash, nonce=int(prepared["nonce"]),
@@ -139,6 +145,11 @@ class Deployer:
         self.record.complete(deployed)
         log.info("deployed %s at %s (tx %s)", pending.alias, deployed.address, pending.tx_hash)
         return self.handle(artifact.fully_qualified_name, deployed.address, pending.alias)
+
+    def _constructor_revert(self, exc: Exception, artifact: Artifact) -> Exception:
+        """A constructor that reverts at gas estimation raises the contract's named error."""
+        raw = revert_data(exc)
+        return exc if raw is None else self.errors.decode(raw, function=f"{artifact.contract_name}.constructor")
 
     def _has_code(self, address: str) -> bool:
         return len(self.connection.web3.eth.get_code(to_checksum_address(address))) > 0

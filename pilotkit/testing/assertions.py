@@ -20,7 +20,7 @@ class RevertCapture:
 
 
 @contextmanager
-def reverts(error: str | type[ContractRevert] | None = None, **expected: Any) -> Iterator[RevertCapture]:
+def reverts(error: str | type[ContractRevert] | None = None, /, **expected: Any) -> Iterator[RevertCapture]:
     """Assert the block reverts, optionally with a named custom error and argument values.
 
     `with reverts("InsufficientDeposit", requested=9):` or `with reverts(vault.errors.ZeroAmount):`.
@@ -47,7 +47,7 @@ def reverts(error: str | type[ContractRevert] | None = None, **expected: Any) ->
             raise AssertionError(f"{raised_error.error_name}.{key} is {raised_error.values[key]!r}, expected {want!r}")
 
 
-def assert_event(result: TxResult, name: str, **expected: Any) -> Event:
+def assert_event(result: TxResult, name: str, /, **expected: Any) -> Event:
     """Assert the transaction emitted `name` with the given argument values; returns the first match."""
     candidates = result.events_named(name)
     for event in candidates:
@@ -57,7 +57,7 @@ def assert_event(result: TxResult, name: str, **expected: Any) -> Event:
     raise AssertionError(f"no {name} event with {expected} in {result.tx_hash}; emitted: {emitted}")
 
 
-def assert_no_event(result: TxResult, name: str) -> None:
+def assert_no_event(result: TxResult, name: str, /) -> None:
     """Assert the transaction emitted no `name` event."""
     found = result.events_named(name)
     if found:
