@@ -298,12 +298,24 @@ ETH = 10**18
 
 
 def build_programme(
-    deploy, chain: ChainControl, accounts, *, voucher: bool, tag: str, beneficiaries: int = N_BENEFICIARIES
+    deploy,
+    chain: ChainControl,
+    accounts,
+    *,
+    voucher: bool,
+    tag: str,
+    beneficiaries: int = N_BENEFICIARIES,
+    token_contract: str = "TestStablecoin",
 ) -> Cash:
-    """Deploys and sets up one programme (see the module docstring)."""
+    """Deploys and sets up one programme: its token (TestStablecoin, or a test-only mock whose constructor takes
+    no argument), every role held by a different dev account, a funded funder that approved the programme, and
+    `beneficiaries` enrolled wallets funded with ETH (see tests/contracts/cash/conftest.py)."""
     roles = Roles.from_accounts(accounts)
     admin = roles.admin
-    token = deploy("TestStablecoin", "Test USD", "tUSD", admin.address, sender=admin)
+    if token_contract == "TestStablecoin":
+        token = deploy("TestStablecoin", "Test USD", "tUSD", admin.address, sender=admin)
+    else:
+        token = deploy(token_contract, sender=admin)
     config = (admin.address, token.address, voucher, RECOVERY_DELAY, PERIOD, PERIOD_CAP)
     prog = deploy("CashProgramme", config, sender=admin)
     for role, holder in (

@@ -83,6 +83,7 @@ def test_settings_and_constants(cash: Cash, vcash: Cash) -> None:
     ):
         assert getattr(prog, name)() == role
         assert prog.getRoleAdmin(role) == ADMIN_ROLE
+    assert prog.DEFAULT_ADMIN_ROLE() == ADMIN_ROLE
     assert prog.roundCount() == 0
     assert prog.totalFunded() == prog.totalSwept() == prog.totalRedeemed() == 0
     assert prog.liveClaimRounds() == []
