@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         overrides["project_root"] = Path(args.project)
     settings = Settings(**overrides)  # type: ignore[arg-type]
     shown_db = make_url(settings.database_url).render_as_string(hide_password=True)
+    chain = _chain_check(settings, explicit=bool(args.network))
     try:
         upgrade_database(settings.database_url)
     except SQLAlchemyError as exc:
@@ -71,7 +72,6 @@ def run(args: argparse.Namespace) -> int:
         reason = str(orig).strip().splitlines()[0][:200] if orig is not None and str(orig).strip() else ""
         raise ServeError(f"cannot migrate the database {shown_db} ({reason or type(exc).__name__})") from None
     app = create_app(settings)
-    chain = _chain_check(settings, explicit=bool(args.network))
     if chain is not None:
         app.state.health_checks["chain"] = chain
     print(

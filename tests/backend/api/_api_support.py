@@ -7,6 +7,7 @@ counter row) behind scope, binding and Idempotency-Key checks, plus routes that 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -200,3 +201,6 @@ class Api:
         headers.update(extra.pop("headers", {}))
         body = extra.pop("json", {"amount": amount})
         return self.client.post(f"/test/programmes/{programme}/{route}", json=body, headers=headers, **extra)
+
+
+ApiFactory = Callable[..., Api]

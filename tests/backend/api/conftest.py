@@ -1,32 +1,34 @@
-"""Fixtures for the HTTP API tests: a migrated database, the app with test-only routes, API keys."""
+"""Fixtures for the HTTP API tests: a migrated database, the app with test-only routes, API keys.
+
+`database_url` comes from tests/backend/conftest.py (dbs.py): each test runs on SQLite and on PostgreSQL. Without
+dbs.py (a partial checkout) a SQLite-only fallback is defined here.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from _api_support import Api, Probe, create_test_tables, mount_test_routes
+from _api_support import Api, ApiFactory, Probe, create_test_tables, mount_test_routes
 from fastapi.testclient import TestClient
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.main import create_app
 
+if not (Path(__file__).resolve().parents[1] / "dbs.py").is_file():
 
-@pytest.fixture
-def database_url(tmp_path: Any) -> str:
-    """SQLite only until tests/backend/dbs.py (SQLite + a throwaway PostgreSQL) is available."""
-    return f"sqlite:///{tmp_path / 'api.db'}"
+    @pytest.fixture
+    def database_url(tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'api.db'}"
 
 
 @pytest.fixture
 def migrated_url(database_url: str) -> str:
     upgrade_database(database_url)
     return database_url
-
-
-ApiFactory = Callable[..., Api]
 
 
 @pytest.fixture

@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import pilotkit_backend.models
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Table, inspect
-
-import pilotkit_backend.models
 from pilotkit_backend.db.base import Base
 from pilotkit_backend.db.engine import make_engine
-from pilotkit_backend.db.migrate import MIGRATIONS_DIR, current_revisions, head_revisions, is_up_to_date, upgrade_database
+from pilotkit_backend.db.migrate import (
+    MIGRATIONS_DIR,
+    current_revisions,
+    head_revisions,
+    is_up_to_date,
+    upgrade_database,
+)
+from sqlalchemy import Table, inspect
 
 MIGRATION_OF = {"access": "0001_access", "jobs": "0002_jobs", "index": "0003_index"}
 
@@ -56,14 +61,13 @@ def test_every_model_module_is_known() -> None:
 
 
 @pytest.mark.parametrize("module", sorted(MIGRATION_OF))
-def test_migrated_schema_matches_the_models(module: str, tmp_path: Any) -> None:
+def test_migrated_schema_matches_the_models(module: str, database_url: str) -> None:
     revision = MIGRATION_OF[module]
     tables = _tables_of(module)
     if not _migration_present(revision):
         pytest.skip(f"migration {revision} not written yet, so tables {sorted(tables)} are not compared")
-    url = f"sqlite:///{tmp_path / 'schema.db'}"
-    upgrade_database(url)
-    engine = make_engine(url)
+    upgrade_database(database_url)
+    engine = make_engine(database_url)
     try:
         assert tables <= set(inspect(engine).get_table_names()), f"{revision} must create {sorted(tables)}"
 
