@@ -31,9 +31,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from pilotkit.errors import NetworkError
 from pilotkit_backend.services.indexer_decode import LogDecoder, canonical_json
-from pilotkit_backend.services.indexer_errors import ChainChanged, CheckpointMoved, IndexerError, ReorgTooDeep
+from pilotkit_backend.services.indexer_errors import (
+    ChainChanged,
+    CheckpointMoved,
+    DuplicateEvents,
+    IndexerError,
+    ReorgTooDeep,
+)
 from pilotkit_backend.services.indexer_queries import EventPage, EventQuery, StoredEvent
 from pilotkit_backend.services.indexer_rpc import BatchRpc, JsonRpcClient, is_too_big
 from pilotkit_backend.services.indexer_store import BlockHeader, Checkpoint, IndexStore
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pilotkit.indexer")
 
 __all__ = [
-    "ChainChanged", "CheckpointMoved", "EventIndexer", "EventPage", "EventQuery", "FollowedContract",
+    "ChainChanged", "CheckpointMoved", "DuplicateEvents", "EventIndexer", "EventPage", "EventQuery", "FollowedContract",
     "IndexerError", "ReorgTooDeep", "StoredEvent", "SyncResult", "contracts_from_record",
 ]
 
@@ -141,6 +146,7 @@ class EventIndexer:
         self._span = min(batch_blocks, FIRST_SPAN)
         self._pruned_at = -1
         self.last_error: str | None = None
+        self.last_result: SyncResult | None = None
         self.queries = EventQuery(engine, chain_id=chain_id, indexer=name)
 
     @classmethod
@@ -170,13 +176,8 @@ class EventIndexer:
 
     def sync_once(self, max_blocks: int | None = None) -> SyncResult:
         """Handle any reorg, then index every confirmed block up to the safe head (or `max_blocks` of them)."""
-        head = int(self.rpc.call("eth_blockNumber", []), 16)
-        safe = head - max(self.confirmations, 1) + 1
-        checkpoint = self._load_or_create()
-        depth, removed = self._ensure_canonical(checkpoint)
-        checkpoint = self._require_checkpoint()
-        checkpoint, dropped = self._reconcile_contracts(checkpoint)
-        removed += dropped
+        head, safe = self._safe_head()
+        checkpoint, depth, removed = self._prepare()
         limit = safe if max_blocks is None else min(safe, checkpoint.number + max_blocks)
         blocks = events = ranges = changes = 0
         while checkpoint.number < limit:
@@ -190,34 +191,58 @@ class EventIndexer:
                 if changes > MAX_CHAIN_CHANGES:
                     raise
                 log.info("indexer %s: chain changed while fetching (%s); checking for a reorg", self.name, exc)
-                checkpoint = self._require_checkpoint()
-                more_depth, more_removed = self._ensure_canonical(checkpoint)
+                head, safe = self._safe_head()
+                checkpoint, more_depth, more_removed = self._prepare()
                 depth, removed = max(depth, more_depth), removed + more_removed
-                checkpoint = self._require_checkpoint()
+                limit = min(limit, safe)
                 continue
-            except CheckpointMoved:
+            except CheckpointMoved:  # another process indexed this range first: carry on from where it got
                 checkpoint = self._require_checkpoint()
                 continue
             blocks += fetched.end.number - fetched.start + 1
             events += len(fetched.events)
             ranges += 1
             self._maybe_prune(checkpoint)
-        return SyncResult(blocks=blocks, events=events,
-                          ranges=ranges, reorg_depth=depth, events_removed=removed, checkpoint=checkpoint.number,
-                          head=head, safe_head=safe)
+        result = SyncResult(blocks=blocks, events=events, ranges=ranges, reorg_depth=depth, events_removed=removed,
+                            checkpoint=checkpoint.number, head=head, safe_head=safe)
+        self.last_result = result
+        return result
+
+    def _safe_head(self) -> tuple[int, int]:
+        """The node's head and the newest block with enough confirmations."""
+        head = int(self.rpc.call("eth_blockNumber", []), 16)
+        return head, head - max(self.confirmations, 1) + 1
+
+    def _prepare(self) -> tuple[Checkpoint, int, int]:
+        """Load (or create) the checkpoint, roll back a reorg, adopt a changed contract set.
+
+        Returns the checkpoint to index from, the reorg depth and the events removed.
+        """
+        for attempt in range(3):
+            try:
+                checkpoint = self._load_or_create()
+                depth, removed = self._ensure_canonical(checkpoint)
+                checkpoint, dropped = self._reconcile_contracts(self._require_checkpoint())
+                return checkpoint, depth, removed + dropped
+            except CheckpointMoved:  # another process is rewinding or advancing it right now
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def run_forever(self, stop_event: threading.Event) -> None:
-        """Sync until `stop_event` is set: poll every `poll_seconds` when caught up, back off on errors."""
+        """Sync until `stop_event` is set: poll every `poll_seconds` when caught up, back off on errors.
+
+        Errors are logged by type and message only (no traceback) and retried with a growing pause (up to
+        30 s); `last_error` holds the latest one for health checks until a sync succeeds again.
+        """
         backoff = self.poll_seconds
         while not stop_event.is_set():
             try:
                 result = self.sync_once()
-            except (NetworkError, IndexerError) as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("indexer %s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
-            except SQLAlchemyError as exc:  # its text can quote statements; the type is enough for the log
+            except SQLAlchemyError as exc:  # its text can quote statements and rows; the type is enough
                 self.last_error = f"database error: {type(exc).__name__}"
-                log.warning("indexer %s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
             else:
                 self.last_error = None
                 backoff = self.poll_seconds
@@ -228,6 +253,7 @@ class EventIndexer:
                     continue
                 stop_event.wait(self.poll_seconds)
                 continue
+            log.warning("indexer %s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
             stop_event.wait(backoff)
             backoff = min(backoff * 2, 30.0)
 

@@ -13,6 +13,10 @@ class CheckpointMoved(IndexerError):
     """Another process advanced or rewound this indexer's checkpoint; reload it and carry on."""
 
 
+class DuplicateEvents(IndexerError):
+    """A range holds logs another indexer (another name) already stored: one contract, one indexer per database."""
+
+
 class ChainChanged(IndexerError):
     """The chain no longer matches what a range was fetched against (a reorg during the fetch)."""
 

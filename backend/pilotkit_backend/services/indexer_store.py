@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pilotkit_backend.models.index import IndexedBlock, IndexedEvent, IndexerCheckpoint
 from pilotkit_backend.services.indexer_decode import canonical_json
-from pilotkit_backend.services.indexer_errors import CheckpointMoved
+from pilotkit_backend.services.indexer_errors import CheckpointMoved, DuplicateEvents
 
 __all__ = ["EVENT_COLUMNS", "BlockHeader", "Checkpoint", "IndexStore", "canonical_json"]
 
@@ -66,6 +66,9 @@ class IndexStore:
         self.name = name
         self.chain_id = chain_id
         self._copy = engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+        #: Raw driver errors (COPY bypasses SQLAlchemy's wrapping) next to SQLAlchemy's own.
+        self._integrity_errors: tuple[type[BaseException], ...] = (
+            IntegrityError, getattr(engine.dialect.loaded_dbapi, "IntegrityError", IntegrityError))
         marker = _MARKERS.get(engine.dialect.paramstyle)
         placeholders = ", ".join([marker] * len(EVENT_COLUMNS)) if marker else ""
         self._insert_sql = f"INSERT INTO {EVENTS.name} ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})" \
@@ -118,12 +121,17 @@ class IndexStore:
     def commit_range(self, current: Checkpoint, end: BlockHeader, headers: Sequence[BlockHeader],
                      events: Sequence[tuple[Any, ...]], confirmations: int) -> Checkpoint:
         """Store one verified range (its headers and event tuples, see EVENT_COLUMNS) and move the checkpoint."""
-        with self.engine.begin() as conn:
-            moved = self._move(conn, current, end.number, end.hash, confirmations=confirmations)
-            if headers:
-                conn.execute(insert(BLOCKS), self._block_rows(headers))
-            if events:
-                self._insert_events(conn, events)
+        try:
+            with self.engine.begin() as conn:
+                moved = self._move(conn, current, end.number, end.hash, confirmations=confirmations)
+                if headers:
+                    conn.execute(insert(BLOCKS), self._block_rows(headers))
+                if events:
+                    self._insert_events(conn, events)
+        except self._integrity_errors:
+            raise DuplicateEvents(
+                f"indexer '{self.name}': blocks {current.number + 1}..{end.number} hold events that are already "
+                "stored (is another indexer name following the same contract in this database?)") from None
         return moved
 
     def _insert_events(self, conn: Connection, events: Sequence[tuple[Any, ...]]) -> None:

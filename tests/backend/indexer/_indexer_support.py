@@ -53,7 +53,6 @@ class Minter:
         node = self.connection.node
         assert node is not None
         self.rpc = JsonRpcClient(ipc_path=node.ipc_path, url=None if node.ipc_path else node.url)
-        self.fees = self.token.sender.fees()
         self.serial = 0
 
     def nonce(self, block: str | int = "pending") -> int:
@@ -62,9 +61,10 @@ class Minter:
 
     def signed(self, calls: list[str], first_nonce: int) -> list[str]:
         raws = []
+        fees = self.token.sender.fees()  # full blocks raise the base fee: price each batch afresh
         for offset, data in enumerate(calls):
             tx = {"chainId": self.connection.chain_id, "to": self.token.address, "value": 0, "gas": 150_000,
-                  "nonce": first_nonce + offset, "data": data, **self.fees}
+                  "nonce": first_nonce + offset, "data": data, **fees}
             raws.append("0x" + self.token.sender.sign(self.signer, tx)[1].hex())
         return raws
 

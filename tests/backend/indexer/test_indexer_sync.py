@@ -10,8 +10,9 @@ import pytest
 from _indexer_support import BIG, Minter, duplicate_keys, reference_events, snapshot_tables, stored_events
 from conftest import IndexerFactory
 from pilotkit_backend.models.index import IndexedBlock, IndexedEvent
-from pilotkit_backend.services.indexer import EventIndexer, FollowedContract
+from pilotkit_backend.services.indexer import DuplicateEvents, EventIndexer, FollowedContract
 from pilotkit_backend.services.indexer_decode import canonical_json
+from pilotkit_backend.services.indexer_rpc import JsonRpcClient
 from pilotkit_backend.services.indexer_store import IndexStore
 from sqlalchemy import Engine, func, select
 
@@ -19,6 +20,7 @@ from pilotkit.chain.connection import Connection
 from pilotkit.chain.control import ChainControl
 from pilotkit.contracts.events import EventDecoder
 from pilotkit.contracts.handle import ContractHandle
+from pilotkit.errors import NetworkError
 
 
 def _reference(connection: Connection, shared_abis: list[list[dict[str, Any]]], token: ContractHandle,
@@ -249,3 +251,58 @@ def test_a_contract_added_later_is_backfilled_and_a_removed_one_dropped(
     assert {e["contract"] for e in stored_events(engine)} == {other.address}
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(IndexedEvent)).scalar_one() == 3
+
+
+def test_one_contract_under_two_indexer_names_is_refused(make_indexer: IndexerFactory, minter: Minter,
+                                                        engine: Engine) -> None:
+    minter.mint(10, per_block=10)
+    make_indexer(name="first").sync_once()
+    before = snapshot_tables(engine)
+    second = make_indexer(name="second")
+    with pytest.raises(DuplicateEvents, match="another indexer name"):
+        second.sync_once()
+    assert snapshot_tables(engine)["events"] == before["events"]
+    checkpoint = second.checkpoint()
+    assert checkpoint is not None and checkpoint.number == second.contracts[0].from_block - 1  # never moved
+
+
+class FlakyRpc:
+    """Fails the first `failures` eth_getLogs batches with a transport error, then behaves."""
+
+    def __init__(self, inner: Any, failures: int) -> None:
+        self.inner, self.failures = inner, failures
+
+    def call(self, method: str, params: list[Any]) -> Any:
+        return self.inner.call(method, params)
+
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        if self.failures and any(method == "eth_getLogs" for method, _ in calls):
+            self.failures -= 1
+            raise NetworkError("eth_getLogs over IPC failed: connection reset")
+        return list(self.inner.batch(calls))
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_run_forever_survives_node_errors(make_indexer: IndexerFactory, minter: Minter, chain: ChainControl,
+                                          pilot_connection: Connection, caplog: pytest.LogCaptureFixture) -> None:
+    node = pilot_connection.node
+    assert node is not None
+    minter.mint(20, per_block=10)
+    indexer = make_indexer(rpc=FlakyRpc(JsonRpcClient(ipc_path=node.ipc_path), 2), poll_seconds=0.01)
+    stop = threading.Event()
+    worker = threading.Thread(target=indexer.run_forever, args=(stop,), daemon=True)
+    worker.start()
+    try:
+        for _ in range(500):
+            checkpoint = indexer.checkpoint()
+            if checkpoint is not None and checkpoint.number == chain.block_number():
+                break
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        worker.join(10)
+    assert indexer.count(name="Transfer") == 20 and indexer.last_error is None
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pilotkit.indexer" and r.levelname == "WARNING"]
+    assert len(warnings) == 2 and all("NetworkError" in w and "Traceback" not in w for w in warnings)
