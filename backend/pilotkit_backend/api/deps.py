@@ -139,7 +139,6 @@ async def idempotency(
         Header(
             description="unique per logical operation (e.g. a UUID); a retry with the same key and body gets the "
             "first answer; 1-255 visible ASCII characters",
-            max_length=1000,
         ),
     ] = None,
 ) -> IdempotencyContext:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
@@ -21,10 +22,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from pilotkit_backend.api.deps import COMMIT_GUARD, IdempotencyContext
-from pilotkit_backend.core.problems import IdempotencyKeyInProgress
+from pilotkit_backend.core.problems import IdempotencyKeyInProgress, problem_responses
 from pilotkit_backend.services.idempotency import ClaimLost, Replay, StoredResponse, replayable_headers
 
 _COMMITTING = "pilotkit.idempotent_commit"
+# `responses=` for routes with IdempotencyDep: the problems they can answer besides validation (422).
+IDEMPOTENT_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 429)
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
@@ -45,15 +48,17 @@ class IdempotentRoute(APIRoute):
             except BaseException:
                 context = getattr(request.state, "idempotency", None)
                 if context is not None:
-                    await run_in_threadpool(_abandon, context)
+                    with anyio.CancelScope(shield=True):  # a client that hangs up must not leave the key held
+                        await run_in_threadpool(_abandon, context)
                 raise
             context = getattr(request.state, "idempotency", None)
             if context is None:
                 return response
-            if 200 <= response.status_code < 400:
-                await run_in_threadpool(_finish, context, response)
-            else:
-                await run_in_threadpool(_abandon, context)
+            with anyio.CancelScope(shield=True):
+                if 200 <= response.status_code < 400:
+                    await run_in_threadpool(_finish, context, response)
+                else:
+                    await run_in_threadpool(_abandon, context)
             return response
 
         return handler

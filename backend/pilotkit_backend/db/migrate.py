@@ -1,15 +1,18 @@
 """Run the Alembic migrations from code: `upgrade_database(url)` brings any database to the newest schema.
 
 The migrations ship inside the package (`pilotkit_backend/migrations`), so this works from an installed wheel.
-On PostgreSQL a transaction-scoped advisory lock serialises concurrent upgrades (several service processes
-starting at once); SQLite serialises writers by itself.
+Concurrent upgrades (several processes starting at once on a fresh database) are serialised: on PostgreSQL by
+a transaction-scoped advisory lock, on a SQLite file by an exclusive `flock` on `<database>.migrate.lock` (SQLite's
+own locking comes too late: Alembic reads the version before it writes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from pilotkit_backend.db.engine import make_engine
@@ -34,12 +37,32 @@ def upgrade_database(url: str, revision: str = "head") -> None:
 
     engine = make_engine(url, poolclass=NullPool)
     try:
-        with engine.begin() as connection:
+        with _sqlite_file_lock(url), engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _PG_LOCK_ID})
             command.upgrade(_alembic_config(connection), revision)  # type: ignore[arg-type]
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _sqlite_file_lock(url: str) -> Iterator[None]:
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def head_revisions() -> set[str]:

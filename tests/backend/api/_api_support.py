@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pilotkit_backend.api.deps import IdempotencyDep, SessionDep, bound_to, ensure_bound, require_scope
-from pilotkit_backend.api.routing import IdempotentRoute
+from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
 from pilotkit_backend.core.problems import Conflict
 from pilotkit_backend.models.access import IdempotencyRecord, Scope
 from pilotkit_backend.services.auth import AuthenticatedKey, create_key, parse_binding, revoke_key
@@ -80,7 +80,7 @@ def _bump(session: Any, name: str, amount: int) -> int:
 
 
 def build_router(probe: Probe) -> APIRouter:
-    router = APIRouter(prefix="/test", route_class=IdempotentRoute, tags=["test-only"])
+    router = APIRouter(prefix="/test", route_class=IdempotentRoute, tags=["test-only"], responses=IDEMPOTENT_RESPONSES)
 
     @router.post("/programmes/{address}/counter", status_code=201, response_model=CounterPublic)
     def increment(

@@ -40,6 +40,27 @@ def pilotkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize(
+    "args", [("--help",), ("api-key", "--help"), ("api-key", "create", "--help"), ("serve", "--help")]
+)
+def test_help_imports_no_server_libraries(args: tuple[str, ...], tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pilotkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert not imported & {"fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "web3", "pilotkit_backend"}
+
+
 def test_cli_scopes_match_the_model() -> None:
     assert set(SCOPES) == {s.value for s in Scope}
 

@@ -127,3 +127,17 @@ def test_migrations_ship_inside_the_package() -> None:
     names = {p.name for p in MIGRATIONS_DIR.iterdir()}
     assert {"env.py", "script.py.mako", "alembic.ini", "versions"} <= names
     assert (MIGRATIONS_DIR / "versions" / "__init__.py").is_file()  # packaged with the code
+
+
+def test_concurrent_upgrades_do_not_collide(database_url: str) -> None:
+    """Several processes starting at once on a fresh database: one migrates, the others find it done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(upgrade_database, database_url) for _ in range(4)]:
+            future.result(timeout=120)
+    engine = make_engine(database_url)
+    try:
+        assert is_up_to_date(engine)
+    finally:
+        engine.dispose()
