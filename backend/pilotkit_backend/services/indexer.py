@@ -116,7 +116,22 @@ def contracts_from_record(record: DeploymentRecord, store: ArtifactStore,
 
 
 class EventIndexer:
-    """Indexes the logs of a fixed set of contracts on one chain (see the module docstring)."""
+    """Indexes the logs of a set of contracts on one chain (see the module docstring).
+
+    - `name`: the checkpoint's key (with the chain id); one contract belongs to one indexer name per database.
+    - `confirmations`: a block is indexed once it has this many confirmations (1 = mined; 0 acts as 1).
+    - `batch_blocks`: the largest eth_getLogs block range; the range actually used starts at FIRST_SPAN
+      blocks and adapts to about TARGET_LOGS logs per range, halving when the node answers "too many".
+    - `shared_abis`: ABIs tried after the emitting contract's own (e.g. the whole project's, for events
+      declared in libraries); logs nothing decodes are stored with name NULL and their raw topics/data.
+    - `keep_blocks`: forget stored headers older than this many blocks below the checkpoint (None: keep
+      them all; there is one per range and one per block with events). It bounds how deep a reorg can be
+      followed back; beyond it `on_deep_reorg` applies: "error" raises ReorgTooDeep and changes nothing,
+      "reindex" drops the index and starts again from the deployment blocks.
+    - The followed set may change between runs: contracts added with a deployment block at or below the
+      checkpoint rewind it to just below that block (everything above is re-indexed); the events of
+      contracts no longer followed are deleted.
+    """
 
     def __init__(self, engine: Engine, rpc: BatchRpc, contracts: Sequence[FollowedContract], *, chain_id: int,
                  name: str = "default", confirmations: int = 1, batch_blocks: int = 2000,
@@ -303,8 +318,8 @@ class EventIndexer:
                 number, block_hash = header.number, header.hash
             else:
                 number, block_hash = -1, None
-            if self._header(checkpoint.number).hash != checkpoint.hash:  # keep the rewind on the same chain
-                raise ChainChanged("the checkpoint block changed while adopting new contracts")
+            if checkpoint.hash is not None and self._header(checkpoint.number).hash != checkpoint.hash:
+                raise ChainChanged("the checkpoint block changed while adopting new contracts")  # same chain only
         log.info("indexer %s: followed contracts changed; rewinding to block %d", self.name, number)
         return self.store.rewind(checkpoint, number, block_hash, header, contracts=self._spec,
                                  drop_contracts=dropped)

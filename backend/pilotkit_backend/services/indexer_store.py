@@ -181,13 +181,12 @@ class IndexStore:
                 BLOCKS.c.number <= at_or_below).order_by(BLOCKS.c.number.desc()).limit(limit)).all()
         return [(int(number), str(block_hash)) for number, block_hash in rows]
 
-    def prune_blocks(self, below: int, keep: Sequence[int] = ()) -> int:
+    def prune_blocks(self, below: int) -> int:
         """Forget stored headers under a height (bounds the reorg window; see EventIndexer.keep_blocks)."""
         with self.engine.begin() as conn:
-            condition = [BLOCKS.c.indexer == self.name, BLOCKS.c.chain_id == self.chain_id, BLOCKS.c.number < below]
-            if keep:
-                condition.append(BLOCKS.c.number.not_in(list(keep)))
-            return int(conn.execute(delete(BLOCKS).where(*condition)).rowcount or 0)
+            return int(conn.execute(delete(BLOCKS).where(
+                BLOCKS.c.indexer == self.name, BLOCKS.c.chain_id == self.chain_id, BLOCKS.c.number < below)).rowcount
+                or 0)
 
     def reset(self) -> int:
         """Delete this indexer's checkpoint, headers and events (the next sync starts from scratch)."""

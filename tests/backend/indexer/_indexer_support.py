@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from pilotkit.chain.control import ChainControl
     from pilotkit.contracts.handle import ContractHandle
 
+#: The `make_indexer` fixture: builds an EventIndexer on the test database (options as EventIndexer's).
+IndexerFactory = Callable[..., EventIndexer]
 TABLES = [IndexedBlock.__table__, IndexedEvent.__table__, IndexerCheckpoint.__table__]
 MINT = "0x40c10f19"
 TRANSFER = "0xa9059cbb"

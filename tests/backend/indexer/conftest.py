@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _indexer_support import Minter, create_index_tables
+from _indexer_support import IndexerFactory, Minter, create_index_tables
 from pilotkit_backend.services.indexer import EventIndexer, FollowedContract
 from pilotkit_backend.services.indexer_rpc import JsonRpcClient
 from sqlalchemy import Engine
@@ -54,9 +54,6 @@ def shared_abis(pilot_deployer: Deployer) -> list[list[dict[str, Any]]]:
 @pytest.fixture
 def followed(token: ContractHandle) -> list[FollowedContract]:
     return [FollowedContract(token.address, "stablecoin", int(token.deploy_receipt["blockNumber"]), token.abi)]
-
-
-IndexerFactory = Callable[..., EventIndexer]
 
 
 @pytest.fixture

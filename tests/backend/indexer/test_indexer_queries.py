@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _indexer_support import BIG, Minter, stored_events
-from conftest import IndexerFactory
+from _indexer_support import BIG, IndexerFactory, Minter, stored_events
 from pilotkit_backend.services.indexer_queries import EventQuery, InvalidCursor
 from sqlalchemy import Engine
 

@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _indexer_support import Minter, duplicate_keys, fresh_index, reference_events, snapshot_tables, stored_events
-from conftest import IndexerFactory
+from _indexer_support import (
+    IndexerFactory,
+    Minter,
+    duplicate_keys,
+    fresh_index,
+    reference_events,
+    snapshot_tables,
+    stored_events,
+)
 from pilotkit_backend.services.indexer import FollowedContract, ReorgTooDeep
 from sqlalchemy import Engine
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _indexer_support import Minter, reference_events, stored_events
-from conftest import IndexerFactory
+from _indexer_support import IndexerFactory, Minter, reference_events, stored_events
 from pilotkit_backend.services.indexer import FollowedContract
 from pilotkit_backend.services.indexer_rpc import JsonRpcClient, ResponseTooLarge, is_too_big
 from sqlalchemy import Engine

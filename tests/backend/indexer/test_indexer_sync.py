@@ -7,8 +7,15 @@ import threading
 from typing import Any
 
 import pytest
-from _indexer_support import BIG, Minter, duplicate_keys, reference_events, snapshot_tables, stored_events
-from conftest import IndexerFactory
+from _indexer_support import (
+    BIG,
+    IndexerFactory,
+    Minter,
+    duplicate_keys,
+    reference_events,
+    snapshot_tables,
+    stored_events,
+)
 from pilotkit_backend.models.index import IndexedBlock, IndexedEvent
 from pilotkit_backend.services.indexer import DuplicateEvents, EventIndexer, FollowedContract
 from pilotkit_backend.services.indexer_decode import canonical_json
@@ -306,3 +313,29 @@ def test_run_forever_survives_node_errors(make_indexer: IndexerFactory, minter: 
     assert indexer.count(name="Transfer") == 20 and indexer.last_error is None
     warnings = [r.getMessage() for r in caplog.records if r.name == "pilotkit.indexer" and r.levelname == "WARNING"]
     assert len(warnings) == 2 and all("NetworkError" in w and "Traceback" not in w for w in warnings)
+
+
+def test_from_connection_takes_the_network_settings(engine: Engine, pilot_connection: Connection,
+                                                    followed: list[FollowedContract], minter: Minter,
+                                                    tmp_path: Any, token: ContractHandle,
+                                                    pilot_deployer: Any) -> None:
+    from pilotkit_backend.core.config import Settings
+    from pilotkit_backend.services.indexer import contracts_from_record
+
+    from pilotkit.deploy.records import DeployedContract, DeploymentRecord
+
+    record = DeploymentRecord(tmp_path / "record.json", pilot_connection.chain_id, "local")
+    record.complete(DeployedContract("usd", "TestStablecoin", token.address, "0x", followed[0].from_block, "0x",
+                                     [], "", "prague", ""))
+    minter.mint(5, per_block=5)
+    contracts = contracts_from_record(record, pilot_deployer.store)
+    assert [(c.address, c.name, c.from_block) for c in contracts] == [(token.address, "usd", followed[0].from_block)]
+    indexer = EventIndexer.from_connection(engine, pilot_connection, contracts,
+                                           Settings(indexer_batch_blocks=7, indexer_poll_seconds=0.2))
+    try:
+        assert (indexer.confirmations, indexer.batch_blocks, indexer.poll_seconds, indexer.on_deep_reorg) == \
+            (pilot_connection.network.confirmations, 7, 0.2, "reindex")
+        assert indexer.sync_once().events == 7
+        assert {e.contract_name for e in indexer.queries.iterate()} == {"usd"}
+    finally:
+        indexer.close()
