@@ -129,6 +129,12 @@ class IdempotencyContext:
     def key(self) -> str:
         return self.claim.key
 
+    @property
+    def ref(self) -> str:
+        """A unique reference for what this request creates (e.g. a job's `idempotency_ref`): one per record,
+        so it never collides with a later operation that reuses an expired key."""
+        return f"idem:{self.claim.record_id}"
+
 
 async def idempotency(
     request: Request,

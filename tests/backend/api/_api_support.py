@@ -64,6 +64,7 @@ class CounterPublic(BaseModel):
     programme: str
     total: int
     run: int
+    ref: str = ""
 
 
 Disburser = Annotated[AuthenticatedKey, require_scope(Scope.disburser)]
@@ -93,7 +94,7 @@ def build_router(probe: Probe) -> APIRouter:
             probe.release.wait(30)
         total = _bump(session, address.lower(), body.amount)
         session.flush()
-        return CounterPublic(programme=address, total=total, run=run)
+        return CounterPublic(programme=address, total=total, run=run, ref=idem.ref)
 
     @router.get(
         "/programmes/{address}/counter", response_model=CounterPublic, dependencies=[bound_to("programme", "address")]

@@ -25,13 +25,13 @@ def test_same_key_and_body_five_times_runs_once_and_answers_the_same(api: Api) -
     responses = [api.post_counter(token, "pay-0001", amount=7) for _ in range(5)]
     assert [r.status_code for r in responses] == [201] * 5
     assert len({r.content for r in responses}) == 1
-    assert responses[0].json() == {"programme": PROGRAMME_A, "total": 7, "run": 1}
+    (record,) = api.records()
+    assert responses[0].json() == {"programme": PROGRAMME_A, "total": 7, "run": 1, "ref": f"idem:{record.id}"}
     assert responses[0].headers["content-type"] == "application/json"
     assert "idempotent-replayed" not in responses[0].headers
     assert all(r.headers["idempotent-replayed"] == "true" for r in responses[1:])
     assert all(r.headers["content-type"] == "application/json" for r in responses)
     assert len(api.probe.calls) == 1 and api.counter(PROGRAMME_A) == 7
-    (record,) = api.records()
     assert record.state == IdempotencyState.completed and record.response_status == 201
 
 
