@@ -73,7 +73,6 @@ log = logging.getLogger("pilotkit_backend.sender")
 
 CANCEL_GAS = 21_000
 FEE_CAP_MULTIPLIER = 4.0  # replacements stop bumping once an attempt pays 4× the market
-ORPHAN_RECHECK_SECONDS = 0.25  # a used nonce with no receipt is re-checked once before the job is finished
 RETRY_SECONDS = 1.0  # back-off after a transient estimation or broadcast problem
 DEFER_SECONDS = 0.25  # a reverting estimate waits while earlier jobs of its signer are unfinished
 _IN_FLIGHT = [s.value for s in IN_FLIGHT_STATUSES]
@@ -115,7 +114,7 @@ class SenderWorker:
 
     def __init__(self, session_factory: sessionmaker[Session], connection: Connection, signers: Iterable[Signer],
                  settings: Settings | None = None, *, errors: ErrorDecoder | None = None,
-                 worker_id: str | None = None, lease_seconds: float = 30.0) -> None:
+                 worker_id: str | None = None, lease_seconds: float = 30.0, orphan_grace_seconds: float = 2.0) -> None:
         self.factory = session_factory
         self.connection = connection
         self.settings = settings or Settings()
@@ -128,6 +127,8 @@ class SenderWorker:
         self.errors = errors or ErrorDecoder()
         self.worker_id = (worker_id or f"{socket.gethostname()}:{os.getpid()}")[:64]
         self.lease = timedelta(seconds=lease_seconds)
+        # a used nonce whose attempts show no receipt is only settled after this long (receipts may lag the nonce)
+        self.orphan_grace = orphan_grace_seconds
         self.rpc = RpcBatcher(connection.web3)
         self.fees = FeeOracle(TransactionSender(connection), self.rpc)
         self._leases_renewed = 0.0
@@ -148,11 +149,11 @@ class SenderWorker:
         """
         stats = RunStats()
         self._sync_counters()
-        self._maintain_leases(force=True, take_all=True)
+        self._maintain_leases(force=True)
         self._recheck.update(self._my_ids(_IN_FLIGHT))
         self._check_in_flight(stats)
-        if self._orphans:
-            time.sleep(ORPHAN_RECHECK_SECONDS)
+        while self._orphans:  # settle them now: the start-up pass finishes what it can decide
+            time.sleep(self.orphan_grace)
             self._check_in_flight(stats)
         log.info("reconciled: %d finished, %d re-broadcast", stats.finished, stats.broadcast)
         return stats
@@ -179,6 +180,10 @@ class SenderWorker:
                 log.warning("sender pass failed (retrying): %s", _describe(exc))
                 stop.wait(RETRY_SECONDS)
                 continue
+            except Exception:  # a service keeps working; every pass starts again from the database
+                log.exception("sender pass failed unexpectedly (retrying)")
+                stop.wait(RETRY_SECONDS)
+                continue
             if not stats.busy:
                 stop.wait(self.settings.sender_poll_seconds)
 
@@ -192,8 +197,11 @@ class SenderWorker:
             return set(session.execute(select(Job.id).where(
                 self._mine(), Job.lease_owner == self.worker_id, Job.status.in_(statuses))).scalars())
 
-    def _maintain_leases(self, force: bool = False, take_all: bool = False) -> None:
-        """Renew our leases and take over in-flight jobs whose lease ran out (every third of a lease)."""
+    def _maintain_leases(self, force: bool = False) -> None:
+        """Renew our leases and take over in-flight jobs whose lease ran out (every third of a lease).
+
+        Queued jobs are not taken over here: `_claim` takes only as many as there is room for, so one worker
+        never sits on a queue another could be working."""
         if not force and time.monotonic() - self._leases_renewed < self.lease.total_seconds() / 3:
             return
         now = utcnow()
@@ -201,9 +209,8 @@ class SenderWorker:
             session.execute(update(Job).where(self._mine(), Job.lease_owner == self.worker_id,
                                               Job.status.in_(_UNFINISHED)).values(lease_until=now + self.lease))
             free = or_(Job.lease_owner.is_(None), Job.lease_until < now)
-            statuses = _UNFINISHED if take_all else _IN_FLIGHT
             taken = list(session.execute(
-                select(Job.id).where(self._mine(), Job.status.in_(statuses), free)
+                select(Job.id).where(self._mine(), Job.status.in_(_IN_FLIGHT), free)
                 .with_for_update(skip_locked=True)).scalars())
             if taken:
                 session.execute(update(Job).where(Job.id.in_(taken)).values(
@@ -302,7 +309,7 @@ class SenderWorker:
                     finals.append(self._from_receipt(job, attempt, receipt))
                 continue
             first_seen = self._orphans.setdefault(job.id, time.monotonic())
-            if time.monotonic() - first_seen >= ORPHAN_RECHECK_SECONDS:
+            if time.monotonic() - first_seen >= self.orphan_grace:
                 finals.append(self._orphaned(job))
         return finals
 
@@ -489,21 +496,25 @@ class SenderWorker:
         stats.signed += len(signed)
         self._broadcast(signed, stats)
 
+    def _claimable(self, signer: str, now: datetime) -> Any:
+        return and_(Job.chain_id == self.chain_id, Job.signer == signer, Job.status == JobStatus.QUEUED.value,
+                    or_(Job.lease_owner.is_(None), Job.lease_owner == self.worker_id, Job.lease_until < now),
+                    or_(Job.not_before.is_(None), Job.not_before <= now))
+
     def _claim(self, capacity: dict[str, int]) -> list[Job]:
         """Lease the oldest queued jobs of each signer, up to its free capacity."""
         now = utcnow()
+        signers = [signer for signer, room in capacity.items() if room > 0]
+        with self.factory() as session:  # a read first: an idle worker takes no write lock
+            if not any(session.execute(select(Job.id).where(self._claimable(s, now)).limit(1)).first()
+                       for s in signers):
+                return []
         ids: list[str] = []
         with nonces.write_session(self.factory) as session:
-            for signer, room in capacity.items():
-                if room <= 0:
-                    continue
+            for signer in signers:
                 ids += session.execute(
-                    select(Job.id).where(Job.chain_id == self.chain_id, Job.signer == signer,
-                                         Job.status == JobStatus.QUEUED.value,
-                                         or_(Job.lease_owner.is_(None), Job.lease_owner == self.worker_id,
-                                             Job.lease_until < now),
-                                         or_(Job.not_before.is_(None), Job.not_before <= now))
-                    .order_by(Job.created_at, Job.id).limit(room).with_for_update(skip_locked=True)
+                    select(Job.id).where(self._claimable(signer, now)).order_by(Job.created_at, Job.id)
+                    .limit(capacity[signer]).with_for_update(skip_locked=True)
                 ).scalars().all()
             if ids:
                 session.execute(update(Job).where(Job.id.in_(ids)).values(lease_owner=self.worker_id,

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pilotkit.chain.transactions import TransactionSender
-
     from pilotkit_backend.services.sender_rpc import RpcBatcher
 
 Fees = dict[str, int]

@@ -179,7 +179,7 @@ def make_worker(db: Db, chain: Chain, signer: Signer | None = None, worker_id: s
     """An in-process worker for `signer` (default: the chain's funded signer) with Settings overrides."""
     config = Settings(database_url=db.url, **settings)
     return SenderWorker(db.factory, chain.connection, [signer or chain.signer], config, errors=chain.deployer.errors,
-                        worker_id=worker_id, lease_seconds=lease_seconds)
+                        worker_id=worker_id, lease_seconds=lease_seconds, orphan_grace_seconds=0.25)
 
 
 def drive(worker: SenderWorker, db: Db, until: Any, timeout: float = 20.0) -> None:
