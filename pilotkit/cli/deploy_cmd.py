@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
     with open_session(Project.load(args.project), args.network, args.account) as session:
         handle = session.deploy(args.contract, *[parse_cli_value(a) for a in args.args], alias=args.alias)
-        entry = session.deployer.record.require(args.alias or handle.name)
+        entry = session.deployer.record.require(args.alias or handle.contract_name)
         print(f"{entry.alias}: {entry.address} (tx {entry.tx_hash}, block {entry.block}) on {session.network} "
               f"[chain {session.chain_id}]")
         print(f"record: {session.deployer.record.path}")

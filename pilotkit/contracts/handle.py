@@ -19,14 +19,18 @@ if TYPE_CHECKING:
 
 
 class ContractHandle:
-    """A deployed contract bound to a connection, its ABI and the project's error/event decoders."""
+    """A deployed contract bound to a connection, its ABI and the project's error/event decoders.
+
+    `handle.fn(...)` reaches any ABI function; one whose name collides with a handle attribute
+    (`address`, `abi`, `call`, `errors`, ...) is always reachable as `handle.functions.fn(...)`.
+    """
 
     def __init__(self, name: str, address: str, abi: list[dict[str, Any]], sender: TransactionSender,
                  errors: ErrorDecoder | None = None, events: EventDecoder | None = None,
                  default_signer: Signer | None = None) -> None:
         from eth_utils import to_checksum_address
 
-        self.name = name
+        self.contract_name = name
         self.address = to_checksum_address(address)
         self.abi = abi
         self.sender = sender
@@ -40,6 +44,7 @@ class ContractHandle:
             if entry.get("type") == "function":
                 self._functions.setdefault(entry["name"], []).append(entry)
         self.deploy_receipt: Any = None
+        self.functions = _Functions(self)
 
     @property
     def web3(self) -> Any:
@@ -48,7 +53,7 @@ class ContractHandle:
     def __getattr__(self, name: str) -> BoundFunction:
         functions = self.__dict__.get("_functions", {})
         if name not in functions:
-            raise AttributeError(f"{self.__dict__.get('name', 'contract')} has no function '{name}'")
+            raise AttributeError(f"{self.__dict__.get('contract_name', 'contract')} has no function '{name}'")
         return BoundFunction(self, name, functions[name])
 
     def call(self, function: str, *args: Any, sender: str | Signer | None = None, block: Any = "latest") -> Any:
@@ -69,7 +74,7 @@ class ContractHandle:
         """Send a transaction and wait for it; a revert raises the contract's named error."""
         signer = sender or self.default_signer
         if signer is None:
-            raise PilotkitError(f"{self.name}.{function} changes state: pass sender=<Signer>")
+            raise PilotkitError(f"{self.contract_name}.{function} changes state: pass sender=<Signer>")
         tx = {"to": self.address, "data": self.encode(function, *args), "value": value}
         if gas is not None:
             tx["gas"] = gas
@@ -80,7 +85,8 @@ class ContractHandle:
         if int(receipt["status"]) != 1:
             replay = {**tx, "from": signer.address}
             revert = self._replay_revert(replay, receipt, function)
-            raise TransactionFailed(f"{self.name}.{function} reverted in {tx_hash}: {revert}", tx_hash, receipt,
+            message = f"{self.contract_name}.{function} reverted in {tx_hash}: {revert}"
+            raise TransactionFailed(message, tx_hash, receipt,
                                     revert)
         return TxResult(tx_hash, receipt, self.event_decoder.decode_receipt(receipt))
 
@@ -96,7 +102,9 @@ class ContractHandle:
         matching = [e for e in overloads if len(e.get("inputs", [])) == len(args)]
         if len(matching) != 1:
             options = ", ".join(_signature(e) for e in overloads)
-            raise PilotkitError(f"{self.name}.{function} is overloaded; pass the full signature, one of: {options}")
+            raise PilotkitError(
+                f"{self.contract_name}.{function} is overloaded; pass the full signature, one of: {options}"
+            )
         return _signature(matching[0])
 
     def estimate_gas(self, function: str, *args: Any, sender: str | Signer | None = None) -> int:
@@ -122,10 +130,10 @@ class ContractHandle:
         data = revert_data(exc)
         if data is None:
             return exc
-        return self.error_decoder.decode(data, function=f"{self.name}.{function}")
+        return self.error_decoder.decode(data, function=f"{self.contract_name}.{function}")
 
     def __repr__(self) -> str:
-        return f"<{self.name} at {self.address}>"
+        return f"<{self.contract_name} at {self.address}>"
 
 
 class BoundFunction:
@@ -145,8 +153,8 @@ class BoundFunction:
         kinds = {e.get("stateMutability") in ("view", "pure") for e in matching}
         if len(kinds) > 1:
             raise PilotkitError(
-                f"{self.handle.name}.{self.name} has overloads that read and write with {len(args)} argument(s): "
-                "use .call(...) or .transact(...)"
+                f"{self.handle.contract_name}.{self.name} has overloads that read and write with "
+                f"{len(args)} argument(s): use .call(...) or .transact(...)"
             )
         return kinds.pop()
 
@@ -163,6 +171,19 @@ class BoundFunction:
 
     def estimate_gas(self, *args: Any, sender: str | Signer | None = None) -> int:
         return self.handle.estimate_gas(self.name, *args, sender=sender)
+
+
+class _Functions:
+    """`handle.functions.fn`: every ABI function, even one named like a handle attribute."""
+
+    def __init__(self, handle: ContractHandle) -> None:
+        self._handle = handle
+
+    def __getattr__(self, name: str) -> BoundFunction:
+        return self._handle.__getattr__(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._handle._functions)
 
 
 def _signature(entry: dict[str, Any]) -> str:

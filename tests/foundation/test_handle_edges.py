@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pilotkit.chain.transactions import TransactionSender
 from pilotkit.contracts.reverts import ContractRevert
 from pilotkit.testing.assertions import assert_event, reverts
 
@@ -30,6 +31,8 @@ contract Edges {
     function peek() external view returns (uint256) { return value; }
     function peek(uint256 plus) external view returns (uint256) { return value + plus; }
     function announce(string calldata name, uint256 error) external { emit Named(name, error); }
+    function name() external pure returns (string memory) { return "edges"; }
+    function sender() external pure returns (uint256) { return 42; }
 }
 """
 
@@ -69,3 +72,11 @@ def test_overloads_are_routed_by_argument_count(deployer: object) -> None:
 def test_event_and_revert_arguments_may_be_called_name_or_error(deployer: object) -> None:
     edges = deployer.create("Edges", 1)  # type: ignore[attr-defined]
     assert_event(edges.announce("clinic", 7), "Named", name="clinic", error=7)
+
+
+def test_functions_named_like_handle_attributes(deployer: object) -> None:
+    edges = deployer.create("Edges", 1)  # type: ignore[attr-defined]
+    assert edges.name() == "edges"
+    assert edges.contract_name == "Edges"
+    assert edges.functions.sender() == 42
+    assert isinstance(edges.sender, TransactionSender)  # the handle attribute keeps its meaning
