@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from pilotkit.contracts.events import Event
 
 GWEI = 10**9
-_NONCE_ERRORS = ("nonce too low", "already known", "replacement transaction underpriced", "nonce is too low")
+_NONCE_ERRORS = ("nonce too low", "already known", "replacement transaction underpriced", "nonce is too low",
+                 "transaction already imported")  # the last one is Anvil's "already known"
 
 
 class TransactionFailed(PilotkitError):
@@ -126,7 +127,8 @@ class TransactionSender:
             self.web3.eth.send_raw_transaction(raw)
         except Exception as exc:
             text = str(exc).lower()
-            already_sent = "already known" in text or self.find_receipt(tx_hash) is not None
+            already_sent = "already known" in text or "already imported" in text or \
+                self.find_receipt(tx_hash) is not None
             if any(marker in text for marker in _NONCE_ERRORS) and already_sent:
                 return
             self.resync(signer.address)
