@@ -25,7 +25,8 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine
@@ -61,9 +62,9 @@ HEADER_BATCH = 500
 #: Consecutive `ChainChanged` retries in one sync before giving up until the next one.
 MAX_CHAIN_CHANGES = 8
 #: Blocks in the first eth_getLogs of a fresh indexer object; the span then adapts to the log density.
-FIRST_SPAN = 100
+FIRST_SPAN = 16
 #: Logs one range aims at: bounds memory and transaction length on dense chains (the span shrinks to fit).
-TARGET_LOGS = 10_000
+TARGET_LOGS = 5_000
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,13 @@ class _Range:
     events: list[tuple[Any, ...]]
 
 
+def _drop(future: Future[_Range] | None) -> Future[_Range] | None:
+    """Abandon a prefetched range (its outcome, error included, no longer matters); returns None."""
+    if future is not None and not future.cancel():
+        future.exception()  # wait, so the helper thread is idle before the caller goes on
+    return None
+
+
 def contracts_from_record(record: DeploymentRecord, store: ArtifactStore,
                           aliases: Iterable[str] | None = None) -> list[FollowedContract]:
     """Followed contracts for the deployments in a record (all of them, or the given aliases)."""
@@ -128,6 +136,7 @@ class EventIndexer:
       them all; there is one per range and one per block with events). It bounds how deep a reorg can be
       followed back; beyond it `on_deep_reorg` applies: "error" raises ReorgTooDeep and changes nothing,
       "reindex" drops the index and starts again from the deployment blocks.
+    - `prefetch`: fetch and decode the next range on a helper thread while the current one is committed.
     - The followed set may change between runs: contracts added with a deployment block at or below the
       checkpoint rewind it to just below that block (everything above is re-indexed); the events of
       contracts no longer followed are deleted.
@@ -136,7 +145,8 @@ class EventIndexer:
     def __init__(self, engine: Engine, rpc: BatchRpc, contracts: Sequence[FollowedContract], *, chain_id: int,
                  name: str = "default", confirmations: int = 1, batch_blocks: int = 2000,
                  poll_seconds: float = 0.5, shared_abis: Iterable[list[dict[str, Any]]] = (),
-                 on_deep_reorg: Literal["error", "reindex"] = "error", keep_blocks: int | None = None) -> None:
+                 on_deep_reorg: Literal["error", "reindex"] = "error", keep_blocks: int | None = None,
+                 prefetch: bool = True) -> None:
         if not contracts:
             raise ValueError("EventIndexer needs at least one contract to follow")
         if batch_blocks < 1 or confirmations < 0 or (keep_blocks is not None and keep_blocks < 1):
@@ -150,6 +160,7 @@ class EventIndexer:
         self.poll_seconds = poll_seconds
         self.on_deep_reorg = on_deep_reorg
         self.keep_blocks = keep_blocks
+        self.prefetch = prefetch
         self.store = IndexStore(engine, name, chain_id)
         self.decoder = LogDecoder({c.address: c.abi for c in contracts}, shared_abis)
         self.contracts = sorted((FollowedContract(self.decoder.checksum(c.address), c.name, c.from_block, c.abi)
@@ -190,34 +201,48 @@ class EventIndexer:
     # ----------------------------------------------------------------------------------------- syncing
 
     def sync_once(self, max_blocks: int | None = None) -> SyncResult:
-        """Handle any reorg, then index every confirmed block up to the safe head (or `max_blocks` of them)."""
+        """Handle any reorg, then index every confirmed block up to the safe head (or `max_blocks` of them).
+
+        While one range is being committed, the next one is already fetched and decoded on a helper thread
+        (its consistency is checked against the end of the range before it, and it is only stored after it).
+        """
         head, safe = self._safe_head()
         checkpoint, depth, removed = self._prepare()
         limit = safe if max_blocks is None else min(safe, checkpoint.number + max_blocks)
         blocks = events = ranges = changes = 0
-        while checkpoint.number < limit:
-            end = min(checkpoint.number + self._span, limit)
-            try:
-                fetched = self._fetch_range(checkpoint, end)
-                checkpoint = self.store.commit_range(checkpoint, fetched.end, fetched.headers, fetched.events,
-                                                     self.confirmations)
-            except ChainChanged as exc:
-                changes += 1
-                if changes > MAX_CHAIN_CHANGES:
-                    raise
-                log.info("indexer %s: chain changed while fetching (%s); checking for a reorg", self.name, exc)
-                head, safe = self._safe_head()
-                checkpoint, more_depth, more_removed = self._prepare()
-                depth, removed = max(depth, more_depth), removed + more_removed
-                limit = min(limit, safe)
-                continue
-            except CheckpointMoved:  # another process indexed this range first: carry on from where it got
-                checkpoint = self._require_checkpoint()
-                continue
-            blocks += fetched.end.number - fetched.start + 1
-            events += len(fetched.events)
-            ranges += 1
-            self._maybe_prune(checkpoint)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"indexer-{self.name}") as pool:
+            ahead: Future[_Range] | None = None
+            while checkpoint.number < limit:
+                try:
+                    if ahead is None:
+                        fetched = self._fetch_range(checkpoint, min(checkpoint.number + self._span, limit))
+                    else:
+                        fetched, ahead = ahead.result(), None
+                    if self.prefetch and fetched.end.number < limit:
+                        after = replace(checkpoint, number=fetched.end.number, hash=fetched.end.hash)
+                        ahead = pool.submit(self._fetch_range, after, min(after.number + self._span, limit))
+                    checkpoint = self.store.commit_range(checkpoint, fetched.end, fetched.headers, fetched.events,
+                                                         self.confirmations)
+                except ChainChanged as exc:
+                    ahead = _drop(ahead)  # always None
+                    changes += 1
+                    if changes > MAX_CHAIN_CHANGES:
+                        raise
+                    log.info("indexer %s: chain changed while fetching (%s); checking for a reorg", self.name, exc)
+                    head, safe = self._safe_head()
+                    checkpoint, more_depth, more_removed = self._prepare()
+                    depth, removed = max(depth, more_depth), removed + more_removed
+                    limit = min(limit, safe)
+                    continue
+                except CheckpointMoved:  # another process indexed this range first: carry on from where it got
+                    ahead = _drop(ahead)
+                    checkpoint = self._require_checkpoint()
+                    continue
+                blocks += fetched.end.number - fetched.start + 1
+                events += len(fetched.events)
+                ranges += 1
+                self._maybe_prune(checkpoint)
+            _drop(ahead)
         result = SyncResult(blocks=blocks, events=events, ranges=ranges, reorg_depth=depth, events_removed=removed,
                             checkpoint=checkpoint.number, head=head, safe_head=safe)
         self.last_result = result

@@ -88,26 +88,33 @@ def test_reorg_below_the_confirmed_part_with_a_confirmation_depth(
     assert_converged(engine, pilot_connection, followed, shared_abis, tmp_path)
 
 
+@pytest.mark.parametrize("at_fetch,prefetch", [(1, True), (3, True), (3, False)])
 def test_reorg_while_a_range_is_being_fetched(
         make_indexer: IndexerFactory, minter: Minter, engine: Engine, chain: ChainControl,
         pilot_connection: Connection, followed: list[FollowedContract], shared_abis: Abis, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, at_fetch: int, prefetch: bool) -> None:
+    """The chain moves right after the n-th eth_getLogs answer (with prefetching, that fetch may be running
+    on the helper thread for the range after the one being committed)."""
     minter.mint(400, per_block=50)
-    indexer = make_indexer(batch_blocks=3)
+    indexer = make_indexer(batch_blocks=1, prefetch=prefetch)
     indexer.sync_once(max_blocks=4)
     original = indexer.rpc.batch
-    fired: list[bool] = []
+    fetches: list[int] = []
 
     def batch_then_reorg(calls: list[tuple[str, list[Any]]]) -> list[Any]:
         replies = original(calls)
-        if not fired and any(method == "eth_getLogs" for method, _ in calls):
-            fired.append(True)  # the logs are in hand; now the chain moves under them (and under the checkpoint)
-            reorg(minter, chain, 6, [3, 0, 0, 7, 0, 2])
+        if any(method == "eth_getLogs" for method, _ in calls):
+            fetches.append(1)
+            if len(fetches) == at_fetch:  # the logs are in hand; now the chain moves under them
+                reorg(minter, chain, 7, [3, 0, 0, 7, 0, 2, 1])
         return replies
 
     monkeypatch.setattr(indexer.rpc, "batch", batch_then_reorg)
     result = indexer.sync_once()
-    assert fired and result.reorg_depth == 1 and result.caught_up  # indexed to block 4; blocks 4..9 replaced
+    assert len(fetches) > at_fetch and result.caught_up
+    # Indexed (one block per range) to deployment + 3, then + 4 and + 5 before the third fetch; blocks from
+    # deployment + 2 on are replaced, so the common ancestor is deployment + 1.
+    assert result.reorg_depth == (2 if at_fetch == 1 else 4)
     assert_converged(engine, pilot_connection, followed, shared_abis, tmp_path)
 
 

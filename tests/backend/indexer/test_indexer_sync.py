@@ -36,12 +36,14 @@ def _reference(connection: Connection, shared_abis: list[list[dict[str, Any]]], 
                             int(token.deploy_receipt["blockNumber"]), to_block)
 
 
+@pytest.mark.parametrize("batch_blocks,prefetch", [(2000, True), (1, True), (1, False)])
 def test_index_equals_a_fresh_get_logs(make_indexer: IndexerFactory, minter: Minter, engine: Engine,
                                        pilot_connection: Connection, chain: ChainControl, token: ContractHandle,
-                                       shared_abis: list[list[dict[str, Any]]]) -> None:
+                                       shared_abis: list[list[dict[str, Any]]], batch_blocks: int,
+                                       prefetch: bool) -> None:
     minter.mint(1500, per_block=300)
     head = chain.block_number()
-    result = make_indexer(confirmations=1).sync_once()
+    result = make_indexer(confirmations=1, batch_blocks=batch_blocks, prefetch=prefetch).sync_once()
 
     assert result.checkpoint == head and result.caught_up
     assert result.events == 1500 + 2  # the mints plus the two RoleGranted of the constructor
