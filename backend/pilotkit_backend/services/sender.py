@@ -1,8 +1,9 @@
-"""The sender worker: works the job queue so that every job's effect happens on chain at most once.
+"""The sender worker: works the job queue so that every job's effect happens on chain at most once, and every
+job ends in a final state that says whether it did (exactly once for every job that can succeed).
 
 State machine (`models.jobs.JobStatus`)::
 
-    queued ──estimate reverts──────────────────────────────▶ failed   (no nonce used)
+    queued ──estimate reverts (no earlier job of its signer unfinished)──▶ failed   (no nonce used)
        │ └──past expires_at / cancel requested──────────────▶ expired / cancelled (nothing sent)
        ▼  one DB transaction: nonce from the counter, sign, store the attempt
     signed ──node accepts (or says "already known", "nonce too low", "replacement underpriced")──▶ sent
@@ -29,23 +30,21 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from pilotkit.chain.transactions import TransactionSender
 from pilotkit.contracts.reverts import ErrorDecoder
 from pilotkit.errors import PilotkitError
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.models.jobs import (
-    IN_FLIGHT_STATUSES,
-    UNFINISHED_STATUSES,
     AttemptKind,
     Job,
     JobAttempt,
@@ -55,6 +54,7 @@ from pilotkit_backend.models.jobs import (
 from pilotkit_backend.services import nonces
 from pilotkit_backend.services.jobs_queue import enqueue, get_job, request_cancel, wait_for_job
 from pilotkit_backend.services.sender_fees import FeeOracle, bumped, over_cap
+from pilotkit_backend.services.sender_leases import IN_FLIGHT, QUEUED, UNFINISHED, Leases
 from pilotkit_backend.services.sender_outcome import (
     effect_present,
     estimate_outcome,
@@ -75,8 +75,6 @@ CANCEL_GAS = 21_000
 FEE_CAP_MULTIPLIER = 4.0  # replacements stop bumping once an attempt pays 4× the market
 RETRY_SECONDS = 1.0  # back-off after a transient estimation or broadcast problem
 DEFER_SECONDS = 0.25  # a reverting estimate waits while earlier jobs of its signer are unfinished
-_IN_FLIGHT = [s.value for s in IN_FLIGHT_STATUSES]
-_UNFINISHED = [s.value for s in UNFINISHED_STATUSES]
 
 
 @dataclass
@@ -126,12 +124,12 @@ class SenderWorker:
             raise PilotkitError("a sender worker needs at least one signer")
         self.errors = errors or ErrorDecoder()
         self.worker_id = (worker_id or f"{socket.gethostname()}:{os.getpid()}")[:64]
-        self.lease = timedelta(seconds=lease_seconds)
+        self.leases = Leases(session_factory, self.chain_id, self.signers, self.worker_id,
+                             timedelta(seconds=lease_seconds))
         # a used nonce whose attempts show no receipt is only settled after this long (receipts may lag the nonce)
         self.orphan_grace = orphan_grace_seconds
         self.rpc = RpcBatcher(connection.web3)
         self.fees = FeeOracle(TransactionSender(connection), self.rpc)
-        self._leases_renewed = 0.0
         self._recheck: set[str] = set()  # jobs to re-broadcast as they are (taken over, or after a restart)
         self._reprice: set[str] = set()  # jobs whose attempt a node refused as too cheap
         self._pushed: dict[str, float] = {}  # job id → monotonic time of its last re-broadcast
@@ -149,8 +147,8 @@ class SenderWorker:
         """
         stats = RunStats()
         self._sync_counters()
-        self._maintain_leases(force=True)
-        self._recheck.update(self._my_ids(_IN_FLIGHT))
+        self._take_over(force=True)
+        self._recheck.update(self.leases.held_ids(IN_FLIGHT))
         self._check_in_flight(stats)
         while self._orphans:  # settle them now: the start-up pass finishes what it can decide
             time.sleep(self.orphan_grace)
@@ -161,7 +159,7 @@ class SenderWorker:
     def run_once(self) -> RunStats:
         """One pass: renew leases, settle or re-price what is in flight, then claim, sign and send new jobs."""
         stats = RunStats()
-        self._maintain_leases()
+        self._take_over()
         self._check_in_flight(stats)
         self._send_queued(stats)
         return stats
@@ -187,56 +185,11 @@ class SenderWorker:
             if not stats.busy:
                 stop.wait(self.settings.sender_poll_seconds)
 
-    # ------------------------------------------------------------------ leases
-
-    def _mine(self) -> Any:
-        return and_(Job.chain_id == self.chain_id, Job.signer.in_(list(self.signers)))
-
-    def _my_ids(self, statuses: Sequence[str]) -> set[str]:
-        with self.factory() as session:
-            return set(session.execute(select(Job.id).where(
-                self._mine(), Job.lease_owner == self.worker_id, Job.status.in_(statuses))).scalars())
-
-    def _maintain_leases(self, force: bool = False) -> None:
-        """Renew our leases and take over in-flight jobs whose lease ran out (every third of a lease).
-
-        Queued jobs are not taken over here: `_claim` takes only as many as there is room for, so one worker
-        never sits on a queue another could be working."""
-        if not force and time.monotonic() - self._leases_renewed < self.lease.total_seconds() / 3:
-            return
-        now = utcnow()
-        with nonces.write_session(self.factory) as session:
-            session.execute(update(Job).where(self._mine(), Job.lease_owner == self.worker_id,
-                                              Job.status.in_(_UNFINISHED)).values(lease_until=now + self.lease))
-            free = or_(Job.lease_owner.is_(None), Job.lease_until < now)
-            taken = list(session.execute(
-                select(Job.id).where(self._mine(), Job.status.in_(_IN_FLIGHT), free)
-                .with_for_update(skip_locked=True)).scalars())
-            if taken:
-                session.execute(update(Job).where(Job.id.in_(taken)).values(
-                    lease_owner=self.worker_id, lease_until=now + self.lease))
+    def _take_over(self, force: bool = False) -> None:
+        taken = self.leases.maintain(force)
         if taken:
-            log.info("took over %d unfinished jobs", len(taken))
+            log.info("took over %d in-flight jobs", len(taken))
             self._recheck.update(taken)
-        self._leases_renewed = time.monotonic()
-
-    def _fence(self, session: Session, ids: Iterable[str], statuses: Sequence[str]) -> set[str]:
-        """Inside a write transaction: lock and return those of `ids` we still hold in one of `statuses`."""
-        wanted = list(ids)
-        if not wanted:
-            return set()
-        return set(session.execute(select(Job.id).where(
-            Job.id.in_(wanted), Job.lease_owner == self.worker_id, Job.status.in_(statuses)).with_for_update()
-        ).scalars())
-
-    def _load(self, statuses: Sequence[str], ids: Iterable[str] | None = None) -> list[Job]:
-        """Our leased jobs in `statuses` with their attempts, oldest nonce first (detached snapshots)."""
-        query = select(Job).where(self._mine(), Job.lease_owner == self.worker_id, Job.status.in_(statuses))
-        if ids is not None:
-            query = query.where(Job.id.in_(list(ids)))
-        with self.factory() as session:
-            return list(session.execute(query.options(selectinload(Job.attempts))
-                                        .order_by(Job.nonce, Job.created_at, Job.id)).scalars())
 
     # ------------------------------------------------------------------ nonces
 
@@ -267,7 +220,8 @@ class SenderWorker:
     # ------------------------------------------------------------------ in flight
 
     def _check_in_flight(self, stats: RunStats) -> None:
-        jobs = self._load(_IN_FLIGHT)
+        jobs = self.leases.load(IN_FLIGHT)
+        self._prune_memos({job.id for job in jobs})
         self._in_flight = {}
         for job in jobs:
             self._in_flight[job.signer] = self._in_flight.get(job.signer, 0) + 1
@@ -345,7 +299,7 @@ class SenderWorker:
             return
         now = utcnow()
         with nonces.write_session(self.factory) as session:
-            held = self._fence(session, (f.job.id for f in finals), _IN_FLIGHT)
+            held = self.leases.fence(session, (f.job.id for f in finals), IN_FLIGHT)
             rows = [{"id": f.job.id, "status": f.status.value, "result": {**f.result, "worker": self.worker_id},
                      "tx_hash": f.tx_hash or f.job.tx_hash, "error_name": f.error_name, "finished_at": now,
                      "updated_at": now, "lease_owner": None, "lease_until": None, "last_error": None}
@@ -357,6 +311,14 @@ class SenderWorker:
         for final in finals:
             self._forget(final.job.id)
             log.info("job %s %s (nonce %s)", final.job.id, final.status.value, final.job.nonce)
+
+    def _prune_memos(self, live: set[str]) -> None:
+        """Forget in-memory notes about jobs we no longer hold (finished, or taken over by another worker)."""
+        self._recheck &= live
+        self._reprice &= live
+        for memo in (self._pushed, self._orphans):
+            for job_id in [k for k in memo if k not in live]:
+                del memo[job_id]
 
     def _forget(self, job_id: str) -> None:
         for memo in (self._recheck, self._reprice):
@@ -405,7 +367,7 @@ class SenderWorker:
         created: list[tuple[Job, JobAttempt]] = []
         now = utcnow()
         with nonces.write_session(self.factory) as session:
-            held = self._fence(session, (job.id for job, _ in wanted), _IN_FLIGHT)
+            held = self.leases.fence(session, (job.id for job, _ in wanted), IN_FLIGHT)
             for job, kind in wanted:
                 if job.id not in held:
                     continue
@@ -475,7 +437,7 @@ class SenderWorker:
                     for signer in self.signers}
         if all(room <= 0 for room in capacity.values()):
             return
-        jobs = self._claim(capacity)
+        jobs = self.leases.claim(capacity)
         stats.claimed += len(jobs)
         if not jobs:
             return
@@ -495,34 +457,6 @@ class SenderWorker:
         signed = self._sign_new(ready)
         stats.signed += len(signed)
         self._broadcast(signed, stats)
-
-    def _claimable(self, signer: str, now: datetime) -> Any:
-        return and_(Job.chain_id == self.chain_id, Job.signer == signer, Job.status == JobStatus.QUEUED.value,
-                    or_(Job.lease_owner.is_(None), Job.lease_owner == self.worker_id, Job.lease_until < now),
-                    or_(Job.not_before.is_(None), Job.not_before <= now))
-
-    def _claim(self, capacity: dict[str, int]) -> list[Job]:
-        """Lease the oldest queued jobs of each signer, up to its free capacity."""
-        now = utcnow()
-        signers = [signer for signer, room in capacity.items() if room > 0]
-        with self.factory() as session:  # a read first: an idle worker takes no write lock
-            if not any(session.execute(select(Job.id).where(self._claimable(s, now)).limit(1)).first()
-                       for s in signers):
-                return []
-        ids: list[str] = []
-        with nonces.write_session(self.factory) as session:
-            for signer in signers:
-                ids += session.execute(
-                    select(Job.id).where(self._claimable(signer, now)).order_by(Job.created_at, Job.id)
-                    .limit(capacity[signer]).with_for_update(skip_locked=True)
-                ).scalars().all()
-            if ids:
-                session.execute(update(Job).where(Job.id.in_(ids)).values(lease_owner=self.worker_id,
-                                                                          lease_until=now + self.lease))
-        if not ids:
-            return []
-        with self.factory() as session:
-            return list(session.execute(select(Job).where(Job.id.in_(ids)).order_by(Job.created_at, Job.id)).scalars())
 
     def _estimate(self, jobs: list[Job], finals: list[_Final]) -> tuple[list[tuple[Job, int]], list[Job],
                                                                           dict[str, str]]:
@@ -554,7 +488,7 @@ class SenderWorker:
     def _earlier_unfinished(self, job: Job, excluding: set[str]) -> bool:
         with self.factory() as session:
             return session.execute(select(func.count()).select_from(Job).where(
-                Job.chain_id == job.chain_id, Job.signer == job.signer, Job.status.in_(_UNFINISHED),
+                Job.chain_id == job.chain_id, Job.signer == job.signer, Job.status.in_(UNFINISHED),
                 Job.created_at < job.created_at, Job.id.not_in(list(excluding)))).scalar_one() > 0
 
     def _finish_queued(self, finals: list[_Final], deferred: list[Job], transient: dict[str, str]) -> None:
@@ -563,7 +497,7 @@ class SenderWorker:
         now = utcnow()
         with nonces.write_session(self.factory) as session:
             ids = [f.job.id for f in finals] + [j.id for j in deferred] + list(transient)
-            held = self._fence(session, ids, [JobStatus.QUEUED.value])
+            held = self.leases.fence(session, ids, QUEUED)
             rows: list[dict[str, Any]] = [
                 {"id": f.job.id, "status": f.status.value, "result": {**f.result, "worker": self.worker_id},
                  "error_name": f.error_name,
@@ -588,7 +522,7 @@ class SenderWorker:
         now = utcnow()
         signed: list[tuple[Job, JobAttempt]] = []
         with nonces.write_session(self.factory) as session:
-            held = self._fence(session, (job.id for job, _ in ready), [JobStatus.QUEUED.value])
+            held = self.leases.fence(session, (job.id for job, _ in ready), QUEUED)
             by_signer: dict[str, list[tuple[Job, int]]] = {}
             for job, gas in ready:
                 if job.id in held:
