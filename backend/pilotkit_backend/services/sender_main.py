@@ -96,11 +96,16 @@ def resolve_signers(network: NetworkConfig, names: list[str]) -> list[Signer]:
 
 
 def error_decoder(project: Any, network: str) -> ErrorDecoder:
-    from pilotkit.contracts.reverts import ErrorDecoder
+    """Decodes every custom error of the project's existing build (compiled only if there is none yet)."""
+    from pilotkit.compiler.artifacts import ArtifactStore
+    from pilotkit.compiler.build import output_dir_for
+    from pilotkit.errors import ArtifactNotFound
 
-    if project is None:
-        return ErrorDecoder()
-    return project.error_decoder(project.artifacts(network))
+    try:
+        store = ArtifactStore.open(output_dir_for(project.config, project.settings(network)))
+    except ArtifactNotFound:
+        store = project.artifacts(network)
+    return project.error_decoder(store)
 
 
 def main(argv: list[str] | None = None) -> int:
