@@ -7,7 +7,8 @@ Design (see also `indexer_store`):
 - Ranges: `eth_getLogs` over at most `batch_blocks` blocks (halved on "too many results"/size errors),
   decoded, then stored in ONE transaction with the headers of the blocks that hold events plus the range's
   last block, and the checkpoint move (a compare-and-set). A crash leaves all of a range or none of it, so
-  a restart resumes exactly after the checkpoint: no gap, no duplicate.
+  a restart resumes exactly after the checkpoint: no gap, no duplicate. The next range is fetched and
+  decoded on a helper thread while the current one commits.
 - Consistency of a range: the header of its last block is read before the logs and again after, together
   with the checkpoint block and every block holding a log; all must agree (same hashes, each log's
   blockHash) or the range is discarded and retried (`ChainChanged`).
@@ -21,6 +22,7 @@ Design (see also `indexer_store`):
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -329,8 +331,6 @@ class EventIndexer:
         """Adopt a changed set of followed contracts: rewind for added ones, drop the events of removed ones."""
         if checkpoint.contracts == self._spec:
             return checkpoint, 0
-        import json
-
         stored = {(item["address"], item["from_block"]) for item in json.loads(checkpoint.contracts)}
         current = {(c.address, c.from_block) for c in self.contracts}
         dropped = sorted({address for address, _ in stored - current})
