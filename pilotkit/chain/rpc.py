@@ -59,24 +59,34 @@ class RawRpc:
                 self._sock.settimeout(self.timeout)
                 self._sock.connect(str(self.ipc_path))
             self._sock.sendall(json.dumps(request).encode())
-            decoder = json.JSONDecoder()
             while True:
-                text = self._buffer.decode("utf-8", "replace").lstrip()
-                if text:
-                    try:
-                        obj, end = decoder.raw_decode(text)
-                    except json.JSONDecodeError:
-                        obj = None
-                    if obj is not None:
-                        self._buffer = text[end:].encode()
-                        return obj
-                chunk = self._sock.recv(65536)
+                reply = self._take_reply()
+                if reply is not None:
+                    return reply
+                chunk = self._sock.recv(1 << 20)
                 if not chunk:
                     raise OSError("connection closed")
                 self._buffer += chunk
         except OSError as exc:
             self.close()
             raise NetworkError(f"{request['method']} over IPC {self.ipc_path} failed: {exc}") from None
+
+    def _take_reply(self) -> dict[str, Any] | None:
+        """The first complete JSON object in the buffer, if any; parsed only when the buffer can end one.
+
+        Replies are not length-framed, so a partial reply is only re-parsed once a chunk ends in `}` or a
+        newline (not on every chunk), which keeps large replies linear rather than quadratic.
+        """
+        stripped = self._buffer.rstrip()
+        if not stripped.endswith(b"}"):
+            return None
+        text = self._buffer.decode("utf-8", "replace").lstrip()
+        try:
+            obj, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError:
+            return None
+        self._buffer = text[end:].encode()
+        return obj if isinstance(obj, dict) else None
 
     def close(self) -> None:
         if self._sock is not None:
