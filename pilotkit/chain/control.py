@@ -89,6 +89,18 @@ class ChainControl:
         finally:
             self.set_automine(True)
 
+    def reorg(self, depth: int, transactions: list[tuple[str, int]] | None = None) -> None:
+        """Anvil only: replace the last `depth` blocks; `transactions` are (raw signed tx hex, block offset).
+
+        Cached nonces are forgotten afterwards (the on-revert callbacks run), since the replaced blocks'
+        transactions are gone.
+        """
+        if self.kind != "anvil":
+            raise NetworkError("reorgs can only be injected on Anvil")
+        self.rpc.call("anvil_reorg", [int(depth), [[raw, int(offset)] for raw, offset in transactions or []]])
+        for callback in self._on_revert:
+            callback()
+
     def set_balance(self, address: str, wei: int) -> None:
         method = "anvil_setBalance" if self.kind == "anvil" else "evm_setAccountBalance"
         self.rpc.call(method, [address, hex(wei)])

@@ -80,3 +80,24 @@ def test_functions_named_like_handle_attributes(deployer: object) -> None:
     assert edges.contract_name == "Edges"
     assert edges.functions.sender() == 42
     assert isinstance(edges.sender, TransactionSender)  # the handle attribute keeps its meaning
+
+
+def test_chain_reorg_replaces_blocks_and_resyncs_nonces(anvil: object) -> None:
+    from pilotkit.chain.control import ChainControl
+
+    rpc = anvil.rpc()  # type: ignore[attr-defined]
+    control = ChainControl(rpc, "anvil")
+    resynced: list[bool] = []
+    control.on_revert(lambda: resynced.append(True))
+    snapshot = control.snapshot()
+    try:
+        control.mine(3)
+        height = control.block_number()
+        before = rpc.call("eth_getBlockByNumber", [hex(height), False])["hash"]
+        control.reorg(2)
+        assert control.block_number() == height
+        assert rpc.call("eth_getBlockByNumber", [hex(height), False])["hash"] != before
+        assert resynced == [True]
+    finally:
+        control.revert(snapshot)
+        rpc.close()
