@@ -15,6 +15,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+
 from pilotkit.errors import AccountError, ChainIdMismatch, PilotkitError
 
 if TYPE_CHECKING:
@@ -44,6 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-pending", type=int, default=settings.max_pending_per_signer)
     parser.add_argument("--stuck-after", type=float, default=settings.stuck_after_seconds)
     parser.add_argument("--poll", type=float, default=settings.sender_poll_seconds)
+    parser.add_argument("--migrate", action="store_true", help="bring the database schema up to date first")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     args.settings = settings.model_copy(update={
@@ -128,6 +132,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engine = make_engine(args.settings.database_url)
     try:
+        if args.migrate:
+            from pilotkit_backend.db.migrate import upgrade_database
+
+            upgrade_database(args.settings.database_url)
+        missing = {"jobs", "job_attempts", "signer_nonces"} - set(inspect(engine).get_table_names())
+        if missing:
+            print(f"sender: the database has no {', '.join(sorted(missing))} table(s): migrate it first "
+                  "(--migrate, or `pilotkit serve`)", file=sys.stderr)
+            return 2
         worker = SenderWorker(make_session_factory(engine), connection, resolve_signers(network, args.signer),
                               args.settings, errors=error_decoder(project, network.name),
                               worker_id=args.worker_id, lease_seconds=args.lease_seconds)
@@ -137,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except PilotkitError as exc:
         print(f"sender: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"sender: database error: {type(exc).__name__}", file=sys.stderr)
         return 1
     finally:
         connection.close()
