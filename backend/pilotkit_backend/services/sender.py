@@ -7,6 +7,7 @@ State machine (`models.jobs.JobStatus`)::
        │ └──past expires_at / cancel requested──────────────▶ expired / cancelled (nothing sent)
        ▼  one DB transaction: nonce from the counter, sign, store the attempt
     signed ──node accepts (or says "already known", "nonce too low", "replacement underpriced")──▶ sent
+       └─ never sent before a crash, and its call now reverts ──▶ no-op at its nonce ──▶ failed (decoded error)
     sent ──an attempt mined, confirmations reached──▶ confirmed (status 1) | failed (reverted, error decoded)
        ├─ stuck for stuck_after_seconds ──▶ replacement at the same nonce, fees +fee_bump_percent (stays sent)
        ├─ past expires_at / cancel requested ──▶ cancelling no-op at the same nonce; if the no-op is mined:
@@ -239,7 +240,7 @@ class SenderWorker:
         stats.finished += len(finals)
         for final in finals:
             self._in_flight[final.job.signer] -= 1
-        self._push_waiting(waiting, stats)
+        self._push_waiting(waiting, counts, stats)
 
     def _settle_used(self, jobs: list[Job], head: int, counts: dict[str, int]) -> list[_Final]:
         """Jobs whose nonce is used on chain: find which attempt was mined (or none) and decide."""
@@ -271,12 +272,14 @@ class SenderWorker:
         summary = {**receipt_summary(receipt), "attempt": attempt.seq, "attempts": len(job.attempts)}
         if attempt.kind == AttemptKind.CANCEL.value:
             reason = job.cancel_reason or "expired"
+            if reason == "reverted":
+                result = {**(job.result or {}), **summary, "cancelled_by_noop": True, "reason": reason}
+                return _Final(job, JobStatus.FAILED, result, attempt.tx_hash, job.error_name)
             status = JobStatus.CANCELLED if reason == "cancelled" else JobStatus.EXPIRED
             return _Final(job, status, {**summary, "cancelled_by_noop": True, "reason": reason}, attempt.tx_hash)
         if summary["status"] == 1:
             return _Final(job, JobStatus.CONFIRMED, summary, attempt.tx_hash)
-        call = {"from": job.signer, "to": job.to_address, "data": job.calldata, "value": hex(job.value_wei),
-                "gas": hex(attempt.gas_limit)}
+        call = {**self._call(job), "gas": hex(attempt.gas_limit)}
         error = replay_failure(self.rpc, self.errors, call, summary["block_number"])
         return _Final(job, JobStatus.FAILED, {**summary, "error": error}, attempt.tx_hash, error["name"])
 
@@ -326,12 +329,13 @@ class SenderWorker:
         self._pushed.pop(job_id, None)
         self._orphans.pop(job_id, None)
 
-    def _push_waiting(self, jobs: list[Job], stats: RunStats) -> None:
+    def _push_waiting(self, jobs: list[Job], counts: dict[str, int], stats: RunStats) -> None:
         """Jobs whose nonce is unused: cancel the expired, re-price the stuck, re-send the unsent."""
         now = utcnow()
         stuck_after = self.settings.stuck_after_seconds
         new_attempts: list[tuple[Job, AttemptKind]] = []
         resend: list[tuple[Job, JobAttempt]] = []
+        stale: list[Job] = []
         for job in jobs:
             latest = job.attempts[-1]
             has_cancel = any(a.kind == AttemptKind.CANCEL.value for a in job.attempts)
@@ -344,9 +348,17 @@ class SenderWorker:
                     new_attempts.append((job, kind))
                 elif time.monotonic() - self._pushed.get(job.id, 0.0) >= stuck_after:
                     resend.append((job, latest))  # paying plenty already: just make sure nodes have it
+            elif job.id in self._recheck and _never_sent(job) and job.nonce == counts[job.signer]:
+                stale.append(job)  # stored before a crash, never sent, next in line: is the call still valid?
             elif job.id in self._recheck or (job.status == JobStatus.SIGNED.value and _due(job, now)):
                 resend.append((job, latest))
-        created = self._add_attempts(new_attempts)
+        reverted = self._estimate_stale(stale)
+        for job in stale:
+            if job.id in reverted:
+                new_attempts.append((job, AttemptKind.CANCEL))  # its nonce is spent on a no-op instead
+            else:
+                resend.append((job, job.attempts[-1]))
+        created = self._add_attempts(new_attempts, reverted)
         stats.replaced += len(created)
         self._broadcast(resend + created, stats)
 
@@ -358,8 +370,24 @@ class SenderWorker:
         except Exception as exc:
             raise RpcTransportError(f"fee look-up failed: {type(exc).__name__}") from None
 
-    def _add_attempts(self, wanted: list[tuple[Job, AttemptKind]]) -> list[tuple[Job, JobAttempt]]:
-        """Sign and store replacement / cancelling attempts at the jobs' own nonces (before any broadcast)."""
+    def _estimate_stale(self, jobs: list[Job]) -> dict[str, dict[str, Any]]:
+        """Re-estimate stored, never-sent jobs; returns the decoded error of each that would now revert."""
+        if not jobs:
+            return {}
+        replies = self.rpc.many([("eth_estimateGas", [self._call(job)]) for job in jobs])
+        outcomes = [estimate_outcome(reply, self.errors, self.gas_multiplier) for reply in replies]
+        return {job.id: outcome.revert for job, outcome in zip(jobs, outcomes, strict=True) if outcome.revert}
+
+    def _call(self, job: Job) -> dict[str, Any]:
+        return {"from": job.signer, "to": job.to_address, "data": job.calldata, "value": hex(job.value_wei)}
+
+    def _add_attempts(self, wanted: list[tuple[Job, AttemptKind]],
+                      reverted: dict[str, dict[str, Any]] | None = None) -> list[tuple[Job, JobAttempt]]:
+        """Sign and store replacement / cancelling attempts at the jobs' own nonces (before any broadcast).
+
+        A job in `reverted` (its call would now revert) gets its no-op with the decoded error stored: when the
+        no-op is mined the job is failed with that error."""
+        reverted = reverted or {}
         if not wanted:
             return []
         market = self._market()
@@ -379,7 +407,13 @@ class SenderWorker:
                     tx = {"to": job.to_address, "value": job.value_wei, "data": job.calldata, "gas": top.gas_limit}
                 attempt = self._sign(job, kind, int(job.nonce or 0), tx, fees, top.seq + 1, now)
                 session.add(attempt)
-                session.execute(update(Job).where(Job.id == job.id).values(tx_hash=attempt.tx_hash, updated_at=now))
+                extra: dict[str, Any] = {}
+                if job.id in reverted:
+                    error = reverted[job.id]
+                    extra = {"cancel_reason": "reverted", "error_name": error["name"],
+                             "result": {"error": error, "stage": "estimate before re-broadcast"}}
+                session.execute(update(Job).where(Job.id == job.id).values(tx_hash=attempt.tx_hash, updated_at=now,
+                                                                           **extra))
                 created.append((job, attempt))
         for job, attempt in created:
             self._reprice.discard(job.id)
@@ -464,8 +498,7 @@ class SenderWorker:
         still unfinished, whose effects it may depend on: then it waits for them and is estimated again."""
         if not jobs:
             return [], [], {}
-        replies = self.rpc.many([("eth_estimateGas", [{"from": job.signer, "to": job.to_address, "data": job.calldata,
-                                                       "value": hex(job.value_wei)}]) for job in jobs])
+        replies = self.rpc.many([("eth_estimateGas", [self._call(job)]) for job in jobs])
         ready: list[tuple[Job, int]] = []
         deferred: list[Job] = []
         transient: dict[str, str] = {}
@@ -542,6 +575,11 @@ class SenderWorker:
                 session.execute(update(Job), rows)
                 session.flush()
         return signed
+
+
+def _never_sent(job: Job) -> bool:
+    """Signed and stored, but no node ever accepted any of its attempts."""
+    return job.status == JobStatus.SIGNED.value and all(a.sent_at is None for a in job.attempts)
 
 
 def _due(job: Job, now: datetime) -> bool:

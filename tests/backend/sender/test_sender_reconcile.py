@@ -151,3 +151,36 @@ def test_a_dead_workers_jobs_are_taken_over_after_its_lease(token_chain: Chain, 
         assert job.status == JobStatus.CONFIRMED.value and len(job.attempts) == 1
         assert job.result is not None and job.result["worker"] == "heir"
     assert [chain.balance(r) for r in recipients] == [2, 2, 2, 2]
+
+
+def test_a_stored_call_that_now_reverts_spends_its_nonce_on_a_no_op(token_chain: Chain, db: Db,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nonce was assigned before the crash, so it must be used: by a cancelling no-op, not the stale call."""
+    chain = token_chain
+    minter_role = chain.token.MINTER_ROLE()
+    chain.token.grantRole(minter_role, chain.signer.address, sender=chain.admin)
+    recipient = Account.create().address
+    worker = make_worker(db, chain)
+    _crash_before_broadcast(worker, monkeypatch)
+    with db.factory() as session:
+        from pilotkit_backend.services.jobs_queue import enqueue
+
+        job_id = enqueue(session, "token.mint", chain.token.address, chain.token.encode("mint", recipient, 8),
+                         signer=chain.signer.address, chain_id=chain.chain_id).id
+        session.commit()
+    with pytest.raises(Crash):
+        worker.run_once()
+    stored = db.job(job_id).attempts[0]
+    start = chain.nonce()
+    assert db.job(job_id).nonce == start
+    chain.token.revokeRole(minter_role, chain.signer.address, sender=chain.admin)  # meanwhile: no longer a minter
+
+    restarted = make_worker(db, chain)
+    restarted.reconcile()
+    drive(restarted, db, lambda: db.job(job_id).is_final)
+    job = db.job(job_id)
+    assert job.status == JobStatus.FAILED.value and job.error_name == "AccessControlUnauthorizedAccount"
+    assert job.result is not None and job.result["cancelled_by_noop"] is True
+    assert job.attempts[-1].kind == "cancel" and job.attempts[-1].nonce == start
+    assert chain.receipt(job.attempts[-1].tx_hash) is not None and chain.receipt(stored.tx_hash) is None
+    assert chain.nonce() == start + 1 and chain.balance(recipient) == 0
