@@ -90,6 +90,17 @@ class ContractHandle:
                                     revert)
         return TxResult(tx_hash, receipt, self.event_decoder.decode_receipt(receipt))
 
+    def function_abi(self, function: str, arg_count: int | None = None) -> dict[str, Any]:
+        """The ABI entry of a function (the overload with `arg_count` inputs when the name is overloaded)."""
+        overloads = self._functions.get(function, [])
+        if arg_count is not None:
+            overloads = [e for e in overloads if len(e.get("inputs", [])) == arg_count]
+        if len(overloads) != 1:
+            found = "no" if not overloads else "several"
+            raise PilotkitError(f"{self.contract_name} has {found} function(s) '{function}' matching; "
+                                "pass arg_count to pick an overload")
+        return overloads[0]
+
     def encode(self, function: str, *args: Any) -> str:
         """ABI-encoded calldata for a function call."""
         return self._contract.encode_abi(self._identifier(function, args), args=list(args))

@@ -92,7 +92,7 @@ def serial_hint(ranges: list[tuple[int, int]], start: int) -> int:
 def struct(handle: ContractHandle, function: str, *args: Any) -> dict[str, Any]:
     """Calls a view returning one struct and names its fields (view results arrive as plain tuples)."""
     value = getattr(handle, function)(*args)
-    outputs = handle._functions[function]["outputs"]
+    outputs = handle.function_abi(function, len(args))["outputs"]
     assert len(outputs) == 1 and outputs[0]["type"] == "tuple", f"{function} does not return one struct"
     names = [c["name"] for c in outputs[0]["components"]]
     return dict(zip(names, value, strict=True))

@@ -25,7 +25,7 @@ from credits_helpers import (
     struct,
 )
 
-from pilotkit.contracts.handle import ContractHandle, revert_data
+from pilotkit.contracts.handle import ContractHandle
 from pilotkit.testing.assertions import assert_event, assert_no_event, reverts
 
 VERRA = b32("VERRA")
@@ -55,14 +55,9 @@ def test_constructor_sets_admin_uri_and_constants(reg: ContractHandle, roles: Ro
     assert (reg.projectCount(), reg.batchCount(), reg.retirementCount()) == (3, 0, 0)
 
 
-def test_constructor_rejects_zero_admin(deploy, pilot_deployer) -> None:
-    # Workaround: Deployer.create does not translate constructor reverts into named errors (see report),
-    # so decode the raw revert bytes with the project's error decoder.
-    with pytest.raises(Exception) as raised:
+def test_constructor_rejects_zero_admin(deploy) -> None:
+    with reverts("ZeroAddress"):
         deploy("EcoCreditRegistry", ZERO_ADDRESS, URI_TEMPLATE)
-    data = revert_data(raised.value)
-    assert data is not None
-    assert pilot_deployer.errors.decode(data).error_name == "ZeroAddress"
 
 
 def test_supports_interfaces(reg: ContractHandle, pilot_deployer) -> None:
