@@ -288,7 +288,7 @@ def transact_at(
         except Exception as exc:
             data = revert_data(exc)
             if data is not None:
-                raise handle.error_decoder.decode(data, function=f"{handle.name}.{function}") from None
+                raise handle.error_decoder.decode(data, function=f"{handle.contract_name}.{function}") from None
             raise
         raise AssertionError(f"{function} failed at {timestamp} but its replay succeeded")
     return TxResult(tx_hash, receipt, handle.event_decoder.decode_receipt(receipt))
