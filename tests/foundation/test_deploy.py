@@ -258,6 +258,8 @@ def test_resume_after_a_crash_between_broadcast_and_receipt(
     with pytest.raises(KeyboardInterrupt):
         _three_contracts(env.deployer())
     journaled = env.record()["pending"]["Vault"]
+    # Anvil mines an instant after eth_sendRawTransaction returns: wait for the block, not for the deployer
+    env.web3.eth.wait_for_transaction_receipt(journaled["tx_hash"], timeout=10, poll_latency=0.01)
     assert env.nonce() == start_nonce + 2  # Vault's transaction was mined, its receipt never read
 
     with caplog.at_level(logging.INFO, logger="pilotkit.deploy"):
