@@ -39,9 +39,13 @@ import {PaidMarks} from "./lib/PaidMarks.sol";
 /// 3. Per round: paid + remaining + swept == budget once approved. `remaining` is non-zero only while the round is
 ///    Approved (set at approval, zeroed by sweep, never set for Proposed or Cancelled rounds): payment paths use
 ///    "amount <= remaining" as their approval check and read the status only to explain a failure.
-/// 4. Period cap: for every period, the sum of `amount` (flat amount or per-beneficiary cap) over the period's
-///    approved rounds is at most `periodCap` at approval time, and every payment is at most its round's `amount`;
-///    with invariant 1 no beneficiary receives more than the cap from one period's rounds.
+/// 4. Period cap: a round counts against period `opensAt / periodLength`, and its whole window
+///    `[opensAt, closesAt)` lies in that period, which is not earlier than the current one (`block.timestamp /
+///    periodLength`): checked at proposal and again at approval ({_roundPeriod}), so a round can neither be
+///    backdated into a past period nor straddle a boundary, and it pays only while its own period runs. For every
+///    period, the sum of `amount` (flat amount or per-beneficiary cap) over the period's approved rounds is at
+///    most `periodCap` at approval time, and every payment is at most its round's `amount`; with invariant 1 no
+///    beneficiary receives more than the cap from the payments made during one period.
 /// 5. A round pays only after an account other than its proposer approved it, and only inside its window.
 /// 6. Pause: while `paused()`, no token and no entitlement moves. Claims do not read `paused()`: they read a copy
 ///    of the flag kept in the budget slot of every live claim round (approved, not swept; at most
@@ -83,6 +87,10 @@ import {PaidMarks} from "./lib/PaidMarks.sol";
 ///   Claim leaves have 64-byte preimages, list-batch leaves at least 128 bytes: the two cannot be confused.
 /// - Claims pay the wallet bound at claim time: after a recovery the new wallet claims; an old signature no longer
 ///   verifies.
+/// - Wallet recovery: the bound wallet may cancel a pending recovery only while its beneficiary is Active (the
+///   owner can stop a hostile registrar re-binding it); registrar and admin always may. A stolen wallet therefore
+///   cannot block recovery: the registrar suspends (payments stop), requests the recovery, anyone executes it after
+///   the delay, the registrar reinstates. While suspended, the admin is the check on the registrar.
 /// - Funding pulls the whole budget at approval from the round's named funder, and sweeps go back to it only: an
 ///   approver cannot route a funder's tokens anywhere but this programme's beneficiaries or back to the funder.
 /// - An approved round cannot be cancelled; pause, then sweep after it closes (clawback only after the window).
@@ -316,10 +324,13 @@ contract CashProgramme is
     function cancelWalletRecovery(bytes32 id) external {
         (uint256 index, BeneficiaryRecord rec) = _lookup(id);
         if (_recoveries[index].newWallet == address(0)) revert NoPendingRecovery(index);
-        if (
-            msg.sender != rec.wallet() && !hasRole(REGISTRAR_ROLE, msg.sender)
-                && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)
-        ) revert RecoveryCancelNotAllowed(msg.sender);
+        // The bound wallet's right lapses while the beneficiary is not Active (Suspended; a Removed one has no
+        // wallet and no pending recovery), so a thief holding it cannot cancel the recovery that takes it away.
+        bool activeOwner = msg.sender == rec.wallet() && rec.isActive();
+        if (!activeOwner && !hasRole(REGISTRAR_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            if (msg.sender == rec.wallet()) revert WalletCannotCancelRecovery(index, rec.status());
+            revert RecoveryCancelNotAllowed(msg.sender);
+        }
         delete _recoveries[index];
         emit WalletRecoveryCancelled(index, msg.sender);
     }
@@ -350,9 +361,9 @@ contract CashProgramme is
                 || params.opensAt >= params.closesAt || params.closesAt <= block.timestamp
                 || params.funder == address(0) || (params.root == bytes32(0)) != (params.kind == RoundKind.FlatPush)
         ) revert InvalidRoundParams();
+        uint256 period = _roundPeriod(params.opensAt, params.closesAt);
         roundId = uint256(_roundCount) + 1;
         _roundCount = uint64(roundId);
-        uint256 period = params.opensAt / _periodLength;
         _rounds[roundId] = RoundMeta({
             proposer: msg.sender,
             budget: params.budget,
@@ -415,9 +426,10 @@ contract CashProgramme is
         _requireRoundStatus(roundId, meta.status, RoundStatus.Proposed);
         if (meta.proposer == msg.sender) revert SelfApprovalForbidden(roundId, msg.sender);
         RoundBudget b = _budgets[roundId];
+        // Re-checked: the window is immutable, but the current period may have moved past the round's.
+        uint256 period = _roundPeriod(b.opensAt(), b.closesAt());
         if (block.timestamp >= b.closesAt()) revert RoundNotOpen(roundId, b.opensAt(), b.closesAt());
 
-        uint256 period = meta.period;
         uint256 reserved = _periodReserved[period];
         uint256 perBeneficiary = b.amount();
         uint256 cap = _periodCap;
@@ -779,6 +791,18 @@ contract CashProgramme is
         if (status != BeneficiaryStatus.Active && status != BeneficiaryStatus.Suspended) {
             revert InvalidBeneficiaryStatus(index, status);
         }
+    }
+
+    /// @dev The cap period of a round window `[opensAt, closesAt)` (with `opensAt < closesAt`): `opensAt /
+    /// periodLength`. Reverts {RoundPeriodPassed} if that period is earlier than the current one, and
+    /// {RoundCrossesPeriods} if the window runs past the period's end (`closesAt` may equal it: it is exclusive).
+    function _roundPeriod(uint256 opensAt, uint256 closesAt) private view returns (uint256 period) {
+        uint256 length = _periodLength;
+        period = opensAt / length;
+        uint256 current = block.timestamp / length;
+        if (period < current) revert RoundPeriodPassed(period, current);
+        uint256 periodEnd = (period + 1) * length;
+        if (closesAt > periodEnd) revert RoundCrossesPeriods(period, periodEnd);
     }
 
     /// @dev Reverts unless a round exists and has status `expected`.

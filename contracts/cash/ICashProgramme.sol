@@ -9,7 +9,8 @@ import {IPilotErrors} from "../common/IPilotErrors.sol";
 /// only by a keyed hash, receive payment rounds in one ERC-20 token, pushed in batches or claimed with a Merkle
 /// proof, optionally as vouchers spendable only at approved merchants.
 /// @dev Roles (OpenZeppelin AccessControl; admin = DEFAULT_ADMIN_ROLE, meant to be a multisig or a timelock):
-/// - REGISTRAR_ROLE: enrols, suspends, reinstates and removes beneficiaries; requests and cancels wallet recovery.
+/// - REGISTRAR_ROLE: enrols, suspends, reinstates and removes beneficiaries; requests and cancels wallet recovery
+///   (see {cancelWalletRecovery} for the stolen-wallet procedure).
 /// - DISBURSER_ROLE: proposes rounds, cancels them before approval, pushes payment batches.
 /// - APPROVER_ROLE: approves (funds) or rejects proposed rounds; never a round it proposed itself.
 /// - PAUSER_ROLE: pauses; only the admin unpauses.
@@ -66,7 +67,8 @@ interface ICashProgramme is IPilotErrors {
     /// @param token The settlement ERC-20 (no fee-on-transfer or rebasing tokens: funding checks the amount).
     /// @param voucherMode True: payouts become entitlements spendable only at approved merchants.
     /// @param recoveryDelay Seconds between a wallet-recovery request and its earliest execution (> 0).
-    /// @param periodLength Length in seconds of a cap period; a round belongs to period `opensAt / periodLength`.
+    /// @param periodLength Length in seconds of a cap period; a round belongs to period `opensAt / periodLength`,
+    /// and its whole window `[opensAt, closesAt)` must lie in that period (see {proposeRound}).
     /// @param periodCap Most one beneficiary may receive from all rounds of one period (> 0).
     struct ProgrammeConfig {
         address admin;
@@ -82,8 +84,10 @@ interface ICashProgramme is IPilotErrors {
     /// @param budget Total the round may pay; pulled from `funder` at approval.
     /// @param amount `FlatPush`: the amount each beneficiary gets. Other kinds: the cap on any one amount.
     /// Below 2^88 base units.
-    /// @param opensAt First second at which payments are accepted.
-    /// @param closesAt First second at which payments stop and the rest can be swept back to `funder`.
+    /// @param opensAt First second at which payments are accepted. Its cap period `opensAt / periodLength` must not
+    /// be earlier than the current one.
+    /// @param closesAt First second at which payments stop and the rest can be swept back to `funder`; at most the
+    /// first second of the period after `opensAt`'s (the window lies in one period).
     /// @param root Merkle root (`ListPush`, `MerkleClaim`); must be zero for `FlatPush`.
     /// @param funder Account the budget is pulled from (it must have approved this contract) and swept back to.
     /// @param planHash Hash of the off-chain distribution plan the approver reviews; only emitted, not stored.
@@ -110,7 +114,7 @@ interface ICashProgramme is IPilotErrors {
     /// @param swept Amount returned to the funder.
     /// @param opensAt Opening time.
     /// @param closesAt Closing time.
-    /// @param period Cap period the round counts against.
+    /// @param period Cap period the round counts against, the only one its window lies in.
     /// @param root Merkle root, zero for `FlatPush`.
     /// @param capSize Number of Merkle cap nodes cached on chain (1: the root alone; see {setClaimCap}).
     struct RoundInfo {
@@ -174,12 +178,33 @@ interface ICashProgramme is IPilotErrors {
     /// @param executableAt First second at which the recovery can be executed.
     error RecoveryNotReady(uint256 index, uint256 executableAt);
 
-    /// @notice The caller may not cancel this recovery (only a registrar, the admin or the current wallet may).
+    /// @notice The caller may not cancel this recovery (only a registrar, the admin or, while the beneficiary is
+    /// Active, the current wallet may).
     /// @param caller The caller.
     error RecoveryCancelNotAllowed(address caller);
 
+    /// @notice The wallet bound to a beneficiary that is not Active (suspended, e.g. after a reported theft) may not
+    /// cancel its pending recovery: a thief holding the wallet could otherwise block recovery for ever. A registrar
+    /// or the admin still can (see {cancelWalletRecovery}).
+    /// @param index The beneficiary index.
+    /// @param status Its current status.
+    error WalletCannotCancelRecovery(uint256 index, BeneficiaryStatus status);
+
     /// @notice The proposed round is malformed (see {proposeRound} for the rules).
     error InvalidRoundParams();
+
+    /// @notice A round's cap period (`opensAt / periodLength`) is earlier than the current one
+    /// (`block.timestamp / periodLength`): a round cannot be backdated into a past period (at proposal), nor
+    /// approved once its period is over.
+    /// @param period The round's period.
+    /// @param currentPeriod The current period.
+    error RoundPeriodPassed(uint256 period, uint256 currentPeriod);
+
+    /// @notice A round's window `[opensAt, closesAt)` must lie in one cap period: this one opens in `period` but
+    /// closes after `periodEnd`.
+    /// @param period The period the round opens in (`opensAt / periodLength`).
+    /// @param periodEnd First second of the next period: the latest allowed `closesAt`.
+    error RoundCrossesPeriods(uint256 period, uint256 periodEnd);
 
     /// @notice No round has this id.
     /// @param roundId The round id.
@@ -493,15 +518,23 @@ interface ICashProgramme is IPilotErrors {
 
     /// @notice Starts re-binding a beneficiary to a new wallet; executable after {recoveryDelay}.
     /// @dev Requires REGISTRAR_ROLE, status Active or Suspended, `newWallet` neither zero nor this contract and not
-    /// bound, no recovery pending. Emits {WalletRecoveryRequested}.
+    /// bound, no recovery pending. Emits {WalletRecoveryRequested}. For a lost or stolen wallet, suspend first
+    /// (see {cancelWalletRecovery}).
     /// @param id Keyed-hash id.
     /// @param newWallet Wallet to bind.
     /// @return executableAt First second at which {executeWalletRecovery} succeeds.
     function requestWalletRecovery(bytes32 id, address newWallet) external returns (uint256 executableAt);
 
     /// @notice Cancels a pending wallet recovery.
-    /// @dev Requires a pending recovery and a caller with REGISTRAR_ROLE or DEFAULT_ADMIN_ROLE, or the wallet
-    /// currently bound (a beneficiary can stop a recovery it did not ask for). Emits {WalletRecoveryCancelled}.
+    /// @dev Requires a pending recovery and a caller with REGISTRAR_ROLE or DEFAULT_ADMIN_ROLE (always), or the
+    /// wallet currently bound while the beneficiary is Active: a beneficiary can stop a re-binding it did not ask
+    /// for (a hostile or mistaken registrar). Reverts {WalletCannotCancelRecovery} for the bound wallet of a
+    /// Suspended beneficiary, {RecoveryCancelNotAllowed} for anyone else. Emits {WalletRecoveryCancelled}.
+    /// Stolen (or lost) wallet procedure: a registrar {suspend}s the beneficiary (payments, claims and spending
+    /// stop), then {requestWalletRecovery} to a new wallet; the stolen wallet can no longer cancel; after the
+    /// delay anyone {executeWalletRecovery}; the registrar {reinstate}s. The suspension and the request are public
+    /// events during the whole delay, in which the admin can still cancel a recovery a registrar should not have
+    /// started (and revoke that registrar).
     /// @param id Keyed-hash id.
     function cancelWalletRecovery(bytes32 id) external;
 
@@ -517,7 +550,12 @@ interface ICashProgramme is IPilotErrors {
 
     /// @notice Proposes a payment round.
     /// @dev Requires DISBURSER_ROLE; `budget > 0`; `0 < amount <= budget` and `amount <= periodCap()`;
-    /// `opensAt < closesAt` and `closesAt > block.timestamp`; `funder != 0`; `root == 0` iff kind is `FlatPush`.
+    /// `opensAt < closesAt` and `closesAt > block.timestamp`; `funder != 0`; `root == 0` iff kind is `FlatPush`
+    /// (else {InvalidRoundParams}). Then the period rules, which keep the period cap honest (a round pays only
+    /// during the period it counts against): the round's period `opensAt / periodLength` is not earlier than the
+    /// current period `block.timestamp / periodLength` (else {RoundPeriodPassed}: no backdating), and the whole
+    /// window `[opensAt, closesAt)` lies in that period, i.e. `closesAt <= (period + 1) * periodLength` (else
+    /// {RoundCrossesPeriods}). A round may open in the past within the current period, or in a later period.
     /// Emits {RoundProposed}.
     /// @param params The proposal.
     /// @return roundId New round id (1, 2, 3, ...).
@@ -545,9 +583,10 @@ interface ICashProgramme is IPilotErrors {
     function setClaimCap(uint256 roundId, uint256 size, uint256 offset, bytes32[] calldata nodes) external;
 
     /// @notice Approves a proposed round and pulls its whole budget from its funder.
-    /// @dev Requires APPROVER_ROLE, not paused, status Proposed, caller != proposer, `block.timestamp < closesAt`,
-    /// the period reservation plus `amount` within `periodCap()`, the funder's allowance and balance, and for a
-    /// `MerkleClaim` round fewer than {MAX_LIVE_CLAIM_ROUNDS} live claim rounds.
+    /// @dev Requires APPROVER_ROLE, not paused, status Proposed, caller != proposer, the period rules of
+    /// {proposeRound} again (so a round whose period is over reverts {RoundPeriodPassed}),
+    /// `block.timestamp < closesAt`, the period reservation plus `amount` within `periodCap()`, the funder's
+    /// allowance and balance, and for a `MerkleClaim` round fewer than {MAX_LIVE_CLAIM_ROUNDS} live claim rounds.
     /// Emits {RoundApproved} then {RoundFunded}.
     /// @param roundId The round id.
     function approveRound(uint256 roundId) external;
@@ -728,7 +767,7 @@ interface ICashProgramme is IPilotErrors {
     function periodCap() external view returns (uint256);
 
     /// @notice Per-beneficiary amount already reserved by approved rounds of a period (never released: a
-    /// reservation stands even if the round pays little and is swept).
+    /// reservation stands even if the round pays little and is swept). Those rounds pay only inside the period.
     /// @param period The period (`opensAt / periodLength`).
     /// @return The reserved amount.
     function periodReserved(uint256 period) external view returns (uint256);

@@ -1,6 +1,7 @@
-"""The eco-credit and certificate suites pass unchanged on Ganache (Shanghai EVM), as they do on Anvil (Prague).
+"""The contract suites (cash programme, eco-credits, certificates) pass unchanged on Ganache (Shanghai EVM), as they
+do on Anvil (Prague).
 
-Runs both folders in a separate pytest process with `--pilotkit-network ganache` (contracts are built for
+Runs the three folders in a separate pytest process with `--pilotkit-network ganache` (contracts are built for
 Shanghai into build/shanghai on first use). The stateful tests use the same bounded `ci` hypothesis profile
 unless HYPOTHESIS_PROFILE says otherwise. Deselect with `-m "not ganache"`.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SUITES = ["tests/contracts/credits", "tests/contracts/certs"]
+SUITES = ["tests/contracts/cash", "tests/contracts/credits", "tests/contracts/certs"]
 
 
 def _pytest(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,7 +25,7 @@ def _pytest(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.ganache
-def test_credit_and_certificate_suites_pass_on_ganache() -> None:
+def test_contract_suites_pass_on_ganache() -> None:
     collected = _pytest("--collect-only")
     assert collected.returncode == 0, collected.stdout + collected.stderr
     expected = int(re.search(r"(\d+) tests? collected", collected.stdout).group(1))  # type: ignore[union-attr]

@@ -29,6 +29,10 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 USDC = 10**6
 DAY = 24 * 60 * 60
 PERIOD = 30 * DAY
+# Round windows must lie in one cap period: every test starts ALIGNED seconds into a fresh period (see
+# conftest.py), so a round opening now and lasting up to PERIOD - ALIGNED fits; LONG is "open all test long".
+ALIGNED = 2 * DAY
+LONG = 20 * DAY
 RECOVERY_DELAY = 3 * DAY
 PERIOD_CAP = 10_000 * USDC
 AMOUNT = 25 * USDC
@@ -261,6 +265,23 @@ def balance(cash: Cash, who: Any) -> int:
     return int(cash.token.balanceOf(getattr(who, "address", who)))
 
 
+def contract_name(handle: ContractHandle) -> str:
+    """The handle's contract name (`contract_name`; `name` in older pilotkit versions)."""
+    return str(handle.__dict__.get("contract_name") or handle.__dict__.get("name") or "contract")
+
+
+def period_of(timestamp: int) -> int:
+    """The cap period of a timestamp (the programmes here use PERIOD)."""
+    return timestamp // PERIOD
+
+
+def align_clock(chain: ChainControl, offset: int = ALIGNED) -> int:
+    """Mines a block `offset` seconds into the next cap period; returns its timestamp."""
+    target = (period_of(chain.time()) + 1) * PERIOD + offset
+    chain.mine(1, timestamp=target)
+    return target
+
+
 def transact_at(
     chain: ChainControl,
     timestamp: int,
@@ -288,7 +309,8 @@ def transact_at(
         except Exception as exc:
             data = revert_data(exc)
             if data is not None:
-                raise handle.error_decoder.decode(data, function=f"{handle.contract_name}.{function}") from None
+                label = f"{contract_name(handle)}.{function}"
+                raise handle.error_decoder.decode(data, function=label) from None
             raise
         raise AssertionError(f"{function} failed at {timestamp} but its replay succeeded")
     return TxResult(tx_hash, receipt, handle.event_decoder.decode_receipt(receipt))

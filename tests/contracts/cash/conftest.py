@@ -4,12 +4,18 @@ approved the programme, and six beneficiaries enrolled at indexes 1..6 with thro
 
 Account plan: dev0 admin, dev1 registrar, dev2 disburser, dev3 approver, dev4 pauser, dev5 merchant manager,
 dev6 funder, dev7 relayer, dev8 stranger, dev9 merchant (approved in `vcash`).
+
+Clock: a round's window must lie in one cap period (PERIOD, 30 days), and chains start at the wall-clock time,
+so every test starts ALIGNED (2 days) into a fresh period (`_period_aligned_clock`, inside the test's snapshot:
+the jump is undone with the rest). Rounds opening now and lasting up to 28 days then fit whatever the date.
 """
 
 from __future__ import annotations
 
 import pytest
-from cash_helpers import Cash, Roles, build_programme
+from cash_helpers import Cash, Roles, align_clock, build_programme
+
+from pilotkit.chain.control import ChainControl
 
 
 @pytest.fixture(scope="module")
@@ -27,3 +33,10 @@ def cash(deploy, chain, accounts) -> Cash:
 def vcash(deploy, chain, accounts) -> Cash:
     """A voucher-mode programme with dev9 approved as a merchant."""
     return build_programme(deploy, chain, accounts, voucher=True, tag="voucher")
+
+
+@pytest.fixture(autouse=True)
+def _period_aligned_clock(chain: ChainControl) -> int:
+    """Moves the clock ALIGNED seconds into the next cap period before each test (after the isolation snapshot,
+    which the plugin's autouse fixture takes first, so the jump is reverted with the test)."""
+    return align_clock(chain)

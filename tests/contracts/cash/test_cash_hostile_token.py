@@ -12,6 +12,7 @@ import pytest
 from cash_helpers import (
     AMOUNT,
     DAY,
+    LONG,
     Cash,
     Kind,
     address_of,
@@ -60,7 +61,7 @@ def test_sweep_cannot_be_reentered(hostile: Cash, chain) -> None:
 
 def test_push_batch_cannot_be_reentered(hostile: Cash, chain) -> None:
     closed = closed_round(hostile, chain)
-    paying = open_round(hostile, chain, budget=10 * AMOUNT, lasts=30 * DAY)
+    paying = open_round(hostile, chain, budget=10 * AMOUNT, lasts=LONG)
     hook(hostile, hostile.prog.address, "sweep", closed)
     with reverts("ReentrancyGuardReentrantCall"):
         hostile.prog.payFlat(paying, [1, 2], sender=hostile.roles.disburser)
@@ -77,7 +78,7 @@ def test_funding_cannot_be_reentered(hostile: Cash, chain) -> None:
 def test_redeem_cannot_be_reentered(vhostile: Cash, chain) -> None:
     prog, roles = vhostile.prog, vhostile.roles
     closed = closed_round(vhostile, chain)
-    round_id = open_round(vhostile, chain, budget=10 * AMOUNT, lasts=30 * DAY)
+    round_id = open_round(vhostile, chain, budget=10 * AMOUNT, lasts=LONG)
     prog.payFlat(round_id, [1], sender=roles.disburser)
     prog.spend(roles.merchant.address, AMOUNT, sender=vhostile.wallet(1))
     hook(vhostile, prog.address, "sweep", closed)
@@ -87,7 +88,7 @@ def test_redeem_cannot_be_reentered(vhostile: Cash, chain) -> None:
 
 def test_a_claim_reentered_from_its_own_transfer_finds_the_pair_paid(hostile: Cash, chain) -> None:
     prog = hostile.prog
-    round_id = open_round(hostile, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=30 * DAY)
+    round_id = open_round(hostile, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=LONG)
     deadline = chain.time() + DAY
     again = sign_claim(hostile, hostile.wallet(1), round_id, 1, AMOUNT, deadline)
     hook(hostile, prog.address, "claimFor", round_id, 1, AMOUNT, TREE.proof(1), deadline, again)
@@ -104,7 +105,7 @@ def test_a_claim_reentered_from_its_own_transfer_finds_the_pair_paid(hostile: Ca
 
 def test_transfers_returning_false_are_failures(hostile: Cash, chain) -> None:
     prog, token = hostile.prog, hostile.token
-    flat = open_round(hostile, chain, budget=10 * AMOUNT, lasts=30 * DAY)
+    flat = open_round(hostile, chain, budget=10 * AMOUNT, lasts=LONG)
     pending = propose(hostile, chain, budget=AMOUNT)
     token.setReturnFalse(True, sender=hostile.roles.stranger)
     with reverts("SafeERC20FailedOperation", token=token.address):

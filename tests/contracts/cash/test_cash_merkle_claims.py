@@ -9,6 +9,7 @@ import pytest
 from cash_helpers import (
     AMOUNT,
     DAY,
+    LONG,
     MAX_BATCH,
     MAX_CLAIM_CAP,
     USDC,
@@ -105,7 +106,7 @@ def test_claim_only_by_the_bound_active_wallet(cash: Cash, chain) -> None:
 def test_claim_after_wallet_recovery(cash: Cash, chain) -> None:
     prog, registrar = cash.prog, cash.roles.registrar
     tree = ClaimTree(AMOUNTS)
-    round_id = claim_round(cash, chain, tree, lasts=30 * DAY)
+    round_id = claim_round(cash, chain, tree, lasts=LONG)
     # The recovered wallet is dev account "stranger" here, so it can send transactions.
     prog.requestWalletRecovery(cash.id(6), cash.roles.stranger.address, sender=registrar)
     chain.sleep(prog.recoveryDelay())

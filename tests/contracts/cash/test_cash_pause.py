@@ -14,6 +14,7 @@ import pytest
 from cash_helpers import (
     AMOUNT,
     DAY,
+    LONG,
     USDC,
     Cash,
     Kind,
@@ -37,11 +38,11 @@ REF = keccak(text="settlement")
 def money_moves(cash: Cash, chain) -> dict[str, Callable[[], Any]]:
     """One valid call per money-moving function (valid once unpaused), on the programme of `cash`."""
     prog, roles = cash.prog, cash.roles
-    flat = open_round(cash, chain, budget=10 * AMOUNT, lasts=30 * DAY)
-    listed = open_round(cash, chain, Kind.ListPush, root=LIST.root, budget=10 * AMOUNT, lasts=30 * DAY)
-    claims = open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=30 * DAY)
+    flat = open_round(cash, chain, budget=10 * AMOUNT, lasts=LONG)
+    listed = open_round(cash, chain, Kind.ListPush, root=LIST.root, budget=10 * AMOUNT, lasts=LONG)
+    claims = open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=LONG)
     closed = open_round(cash, chain, budget=10 * AMOUNT, lasts=DAY)
-    proposed = propose(cash, chain, budget=10 * AMOUNT, lasts=30 * DAY)
+    proposed = propose(cash, chain, budget=10 * AMOUNT, lasts=LONG)
     deadline = chain.time() + 30 * DAY
     calls: dict[str, Callable[[], Any]] = {
         "payFlat": lambda: prog.payFlat(flat, [1], sender=roles.disburser),
@@ -114,7 +115,7 @@ def test_registry_and_round_administration_work_while_paused(cash: Cash, chain) 
 def test_pause_copy_follows_every_live_claim_round(cash: Cash, chain) -> None:
     prog, roles = cash.prog, cash.roles
     rounds = [
-        open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=30 * DAY) for _ in range(3)
+        open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=LONG) for _ in range(3)
     ]
     assert prog.liveClaimRounds() == rounds
     prog.pause(sender=roles.pauser)
@@ -127,7 +128,7 @@ def test_pause_copy_follows_every_live_claim_round(cash: Cash, chain) -> None:
     # Pause again, unpause, then approve another: its copy starts clear and follows the next pause.
     prog.pause(sender=roles.pauser)
     prog.unpause(sender=roles.admin)
-    later = open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=30 * DAY)
+    later = open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=LONG)
     prog.claim(later, 2, AMOUNT, TREE.proof(2), sender=cash.wallet(2))
     prog.pause(sender=roles.pauser)
     with reverts("EnforcedPause"):
@@ -147,7 +148,7 @@ def test_pause_copy_follows_every_live_claim_round(cash: Cash, chain) -> None:
 def test_a_swept_round_leaves_the_live_set(cash: Cash, chain) -> None:
     prog, roles = cash.prog, cash.roles
     short = open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=DAY)
-    long = open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=30 * DAY)
+    long = open_round(cash, chain, Kind.MerkleClaim, root=TREE.root, budget=10 * AMOUNT, lasts=LONG)
     chain.sleep(DAY)
     prog.sweep(short, sender=roles.stranger)
     assert prog.liveClaimRounds() == [long]

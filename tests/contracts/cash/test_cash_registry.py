@@ -1,10 +1,12 @@
-"""CashProgramme beneficiary registry: enrolment (single, batch), suspend, reinstate, remove, wallet recovery."""
+"""CashProgramme beneficiary registry: enrolment (single, batch), suspend, reinstate, remove, wallet recovery (and
+the stolen-wallet procedure: suspend, request, the wallet cannot cancel, execute, reinstate)."""
 
 from __future__ import annotations
 
 import pytest
 from cash_helpers import (
     ADMIN_ROLE,
+    AMOUNT,
     MAX_ENROL_BATCH,
     N_BENEFICIARIES,
     RECOVERY_DELAY,
@@ -14,7 +16,9 @@ from cash_helpers import (
     BStatus,
     Cash,
     address_of,
+    balance,
     make_wallet,
+    open_round,
     person,
 )
 
@@ -271,3 +275,100 @@ def test_remove_drops_pending_recovery(cash: Cash, chain) -> None:
     chain.sleep(RECOVERY_DELAY)
     with reverts("NoPendingRecovery", index=6):
         prog.executeWalletRecovery(cash.id(6), sender=registrar)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Stolen wallet: the bound wallet may cancel a recovery only while its beneficiary is Active
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_stolen_wallet_cannot_block_recovery(cash: Cash, chain) -> None:
+    """The documented procedure: suspend (payments stop) -> request -> the wallet cannot cancel -> execute after
+    the delay -> reinstate. The thief's wallet is left with nothing; the new wallet is paid."""
+    prog, roles = cash.prog, cash.roles
+    stolen, new = cash.wallet(2), make_wallet("after-theft")
+    chain.set_balance(new.address, 10**18)
+    round_id = open_round(cash, chain, budget=10 * AMOUNT)
+
+    assert_event(prog.suspend(cash.id(2), 11, sender=roles.registrar), "BeneficiarySuspended", index=2)
+    result = prog.payFlat(round_id, [2], sender=roles.disburser)
+    assert_event(result, "PaymentSkipped", roundId=round_id, index=2)  # payments stop at once
+    prog.requestWalletRecovery(cash.id(2), new.address, sender=roles.registrar)
+    with reverts("WalletCannotCancelRecovery", index=2, status=BStatus.Suspended):
+        prog.cancelWalletRecovery(cash.id(2), sender=stolen)
+    chain.sleep(RECOVERY_DELAY)
+    with reverts("WalletCannotCancelRecovery", index=2, status=BStatus.Suspended):
+        prog.cancelWalletRecovery(cash.id(2), sender=stolen)  # not even at the last moment
+    assert_event(
+        prog.executeWalletRecovery(cash.id(2), sender=roles.stranger),
+        "WalletRecovered",
+        index=2,
+        oldWallet=stolen,
+        newWallet=new,
+    )
+    assert_event(prog.reinstate(cash.id(2), sender=roles.registrar), "BeneficiaryReinstated", index=2)
+    assert tuple(prog.beneficiary(2)) == (new.address, BStatus.Active, 0)
+    assert prog.indexOfWallet(stolen.address) == 0
+
+    before = balance(cash, stolen)
+    prog.payFlat(round_id, [2], sender=roles.disburser)
+    assert balance(cash, new) == AMOUNT
+    assert balance(cash, stolen) == before
+    # The old wallet is a stranger now: it cannot cancel a later recovery either.
+    prog.requestWalletRecovery(cash.id(2), address_of("later"), sender=roles.registrar)
+    with reverts("RecoveryCancelNotAllowed", caller=stolen):
+        prog.cancelWalletRecovery(cash.id(2), sender=stolen)
+    # ... while the new owner, Active again, can.
+    assert_event(prog.cancelWalletRecovery(cash.id(2), sender=new), "WalletRecoveryCancelled", index=2, by=new)
+
+
+@pytest.mark.parametrize("canceller", ["registrar", "admin"])
+def test_registrar_and_admin_can_cancel_while_suspended(cash: Cash, chain, canceller: str) -> None:
+    prog, roles = cash.prog, cash.roles
+    prog.suspend(cash.id(3), 1, sender=roles.registrar)
+    prog.requestWalletRecovery(cash.id(3), address_of("wrong-target"), sender=roles.registrar)
+    who = getattr(roles, canceller)
+    result = prog.cancelWalletRecovery(cash.id(3), sender=who)
+    assert_event(result, "WalletRecoveryCancelled", index=3, by=who)
+    assert tuple(prog.pendingRecovery(3)) == (ZERO_ADDRESS, 0)
+    assert tuple(prog.beneficiary(3)) == (cash.wallet(3).address, BStatus.Suspended, 0)
+
+
+def test_others_still_get_cancel_not_allowed_while_suspended(cash: Cash, chain) -> None:
+    """Only the bound wallet gets the new error; everyone else (the wallet to be bound included) keeps getting
+    RecoveryCancelNotAllowed."""
+    prog, roles = cash.prog, cash.roles
+    pending = make_wallet("pending-while-suspended")
+    chain.set_balance(pending.address, 10**18)
+    prog.suspend(cash.id(4), 1, sender=roles.registrar)
+    prog.requestWalletRecovery(cash.id(4), pending.address, sender=roles.registrar)
+    for who in (roles.stranger, roles.disburser, roles.approver, roles.pauser, cash.wallet(5), pending):
+        with reverts("RecoveryCancelNotAllowed", caller=who):
+            prog.cancelWalletRecovery(cash.id(4), sender=who)
+    with reverts("WalletCannotCancelRecovery", index=4, status=BStatus.Suspended):
+        prog.cancelWalletRecovery(cash.id(4), sender=cash.wallet(4))
+
+
+def test_wallet_cancel_right_follows_the_status_at_cancel_time(cash: Cash) -> None:
+    """A hostile re-binding of an Active beneficiary stays cancellable by its owner; suspension takes that right
+    away, reinstatement gives it back (the status when cancelling is what counts, not when requesting)."""
+    prog, roles = cash.prog, cash.roles
+    owner = cash.wallet(1)
+    prog.requestWalletRecovery(cash.id(1), address_of("hostile"), sender=roles.registrar)
+    prog.suspend(cash.id(1), 1, sender=roles.registrar)
+    with reverts("WalletCannotCancelRecovery", index=1, status=BStatus.Suspended):
+        prog.cancelWalletRecovery(cash.id(1), sender=owner)
+    prog.reinstate(cash.id(1), sender=roles.registrar)
+    assert_event(prog.cancelWalletRecovery(cash.id(1), sender=owner), "WalletRecoveryCancelled", index=1, by=owner)
+    assert tuple(prog.pendingRecovery(1)) == (ZERO_ADDRESS, 0)
+
+
+def test_role_holder_that_is_also_the_wallet_cancels_by_role(cash: Cash, chain) -> None:
+    """Roles are checked whatever the status: a registrar whose own wallet is enrolled and suspended may cancel."""
+    prog, roles = cash.prog, cash.roles
+    prog.enrol(person("registrar-self"), roles.registrar.address, sender=roles.registrar)
+    prog.suspend(person("registrar-self"), 1, sender=roles.registrar)
+    prog.requestWalletRecovery(person("registrar-self"), address_of("registrar-new"), sender=roles.registrar)
+    index = prog.beneficiaryIndex(person("registrar-self"))
+    result = prog.cancelWalletRecovery(person("registrar-self"), sender=roles.registrar)
+    assert_event(result, "WalletRecoveryCancelled", index=index, by=roles.registrar)

@@ -1,4 +1,5 @@
-"""CashProgramme rounds: propose, approve (maker-checker, period cap, funding), cancel, sweep."""
+"""CashProgramme rounds: propose (window in one cap period, no backdating), approve (maker-checker, period cap,
+funding), cancel, sweep."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from cash_helpers import (
     APPROVER_ROLE,
     DAY,
     DISBURSER_ROLE,
+    LONG,
     MAX_LIVE_CLAIM_ROUNDS,
     PERIOD,
     PERIOD_CAP,
@@ -22,6 +24,7 @@ from cash_helpers import (
     RoundStatus,
     balance,
     open_round,
+    period_of,
     propose,
     round_info,
     round_params,
@@ -124,6 +127,114 @@ def test_propose_accepts_boundaries(cash: Cash, chain) -> None:
         round_params(Kind.ListPush, AMOUNT, AMOUNT, now, now + 2, ROOT, funder), sender=cash.roles.disburser
     )
     assert cash.prog.roundCount() == 2
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Period rules: a round's window [opensAt, closesAt) lies in one cap period, not earlier than the current one
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def _flat(cash: Cash, opens: int, closes: int, amount: int = AMOUNT) -> tuple[Any, ...]:
+    return round_params(Kind.FlatPush, 10 * amount, amount, opens, closes, ZERO32, cash.roles.funder.address)
+
+
+def test_backdated_round_is_refused(cash: Cash, chain) -> None:
+    """The bypass: with this period's cap used up, a round opening in an earlier period but still open now would
+    count against that old, empty period and pay now. Refused, whatever the old period."""
+    prog, roles = cash.prog, cash.roles
+    prog.setPeriodCap(60 * USDC, sender=roles.admin)
+    now = chain.time()
+    period = period_of(now)
+    start = period * PERIOD
+    open_round(cash, chain, amount=60 * USDC, budget=600 * USDC)  # this period is full
+    for opens in (start - 1, start - DAY, start - PERIOD, start - 5 * PERIOD):
+        with reverts("RoundPeriodPassed", period=period_of(opens), currentPeriod=period):
+            prog.proposeRound(_flat(cash, opens, now + DAY, 60 * USDC), sender=roles.disburser)
+    assert prog.roundCount() == 1
+    assert prog.periodReserved(period - 1) == 0
+    assert prog.periodReserved(period) == 60 * USDC
+
+
+def test_backdating_by_one_second_at_the_boundary(cash: Cash, chain) -> None:
+    """The current period is block.timestamp's: from the first second of a period on, the previous one is past."""
+    prog, disburser = cash.prog, cash.roles.disburser
+    period = period_of(chain.time())
+    end = (period + 1) * PERIOD
+    transact_at(chain, end - 1, prog, "proposeRound", _flat(cash, end - 1, end), sender=disburser)
+    with reverts("RoundPeriodPassed", period=period, currentPeriod=period + 1):
+        transact_at(chain, end, prog, "proposeRound", _flat(cash, end - 1, end + DAY), sender=disburser)
+    assert round_info(prog, 1)["period"] == period
+    assert prog.roundCount() == 1
+
+
+def test_round_crossing_a_period_boundary_is_refused(cash: Cash, chain) -> None:
+    """A straddling round would count only against its first period yet pay in the next one too."""
+    prog, disburser = cash.prog, cash.roles.disburser
+    now = chain.time()
+    period = period_of(now)
+    end = (period + 1) * PERIOD
+    cases = [
+        (now, end + 1, period),  # one second too long
+        (now, now + PERIOD, period),
+        (end - 1, end + DAY, period),  # opens in the last second of this period
+        (end + DAY, end + PERIOD + 1, period + 1),  # a later period, straddling the one after
+        (end + 3 * PERIOD, end + 5 * PERIOD, period + 4),
+    ]
+    for opens, closes, first in cases:
+        with reverts("RoundCrossesPeriods", period=first, periodEnd=(first + 1) * PERIOD):
+            prog.proposeRound(_flat(cash, opens, closes), sender=disburser)
+    assert prog.roundCount() == 0
+
+
+def test_round_may_fill_its_period_exactly(cash: Cash, chain) -> None:
+    """`closesAt` is exclusive: [period start, next period start) is one period. A round may already be open (it
+    opened earlier in the current period) or belong to a later period."""
+    prog, disburser = cash.prog, cash.roles.disburser
+    period = period_of(chain.time())
+    start, end = period * PERIOD, (period + 1) * PERIOD
+    windows = [
+        (start, end, period),  # the whole current period, opened two days ago
+        (end - 1, end, period),  # its last second
+        (end, end + PERIOD, period + 1),  # the whole next period
+    ]
+    for round_id, (opens, closes, expected) in enumerate(windows, start=1):
+        result = prog.proposeRound(_flat(cash, opens, closes), sender=disburser)
+        assert_event(result, "RoundProposed", roundId=round_id, period=expected)
+        info = round_info(prog, round_id)
+        assert (info["opensAt"], info["closesAt"], info["period"]) == (opens, closes, expected)
+
+
+def test_approval_rechecks_the_period(cash: Cash, chain) -> None:
+    """A round proposed for this period and not approved by the period's last second is refused with
+    RoundPeriodPassed (it could not pay any more anyway); until then it is approved and reserved as usual."""
+    prog, roles = cash.prog, cash.roles
+    now = chain.time()
+    period = period_of(now)
+    end = (period + 1) * PERIOD
+    first = prog.proposeRound(_flat(cash, now, end), sender=roles.disburser).events_named("RoundProposed")[0]
+    second = propose(cash, chain, lasts=end - chain.time() - 1)
+    result = transact_at(chain, end - 1, prog, "approveRound", first["roundId"], sender=roles.approver)
+    assert_event(result, "RoundApproved", roundId=first["roundId"], period=period, periodReserved=AMOUNT)
+    with reverts("RoundPeriodPassed", period=period, currentPeriod=period + 1):
+        transact_at(chain, end, prog, "approveRound", second, sender=roles.approver)
+    assert round_info(prog, second)["status"] == RoundStatus.Proposed
+    assert prog.periodReserved(period) == AMOUNT
+
+
+def test_later_period_round_pays_only_in_its_period(cash: Cash, chain) -> None:
+    """A round for the next period reserves that period's cap and pays only once the period has begun."""
+    prog, roles = cash.prog, cash.roles
+    period = period_of(chain.time())
+    start = (period + 1) * PERIOD
+    round_id = prog.proposeRound(_flat(cash, start, start + DAY), sender=roles.disburser).events_named("RoundProposed")[
+        0
+    ]["roundId"]
+    assert_event(prog.approveRound(round_id, sender=roles.approver), "RoundApproved", period=period + 1)
+    assert (prog.periodReserved(period), prog.periodReserved(period + 1)) == (0, AMOUNT)
+    with reverts("RoundNotOpen", roundId=round_id, opensAt=start, closesAt=start + DAY):
+        transact_at(chain, start - 1, prog, "payFlat", round_id, [1], sender=roles.disburser)
+    result = transact_at(chain, start, prog, "payFlat", round_id, [1], sender=roles.disburser)
+    assert_event(result, "BatchPaid", roundId=round_id, paidCount=1, total=AMOUNT)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -266,7 +377,7 @@ def test_live_claim_rounds_are_bounded(cash: Cash, chain) -> None:
     with reverts("TooManyLiveClaimRounds", max=MAX_LIVE_CLAIM_ROUNDS):
         prog.approveRound(ids[-1], sender=roles.approver)
     # Sweeping a closed one makes room (the last round closes last: approve it before the window ends).
-    last = propose(cash, chain, Kind.MerkleClaim, root=ROOT, amount=1, budget=1, lasts=30 * DAY)
+    last = propose(cash, chain, Kind.MerkleClaim, root=ROOT, amount=1, budget=1, lasts=LONG)
     chain.sleep(DAY)
     result = prog.sweep(ids[0], sender=roles.stranger)
     assert_event(result, "RoundSwept", roundId=ids[0], funder=roles.funder, amount=1)

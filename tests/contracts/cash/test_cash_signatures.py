@@ -10,6 +10,7 @@ import pytest
 from cash_helpers import (
     AMOUNT,
     DAY,
+    LONG,
     USDC,
     BStatus,
     Cash,
@@ -33,7 +34,7 @@ OTHER_CHAIN_ID = 1
 
 
 def claim_round(cash: Cash, chain, tree: ClaimTree) -> int:
-    round_id = propose(cash, chain, Kind.MerkleClaim, root=tree.root, budget=100 * AMOUNT, lasts=30 * DAY)
+    round_id = propose(cash, chain, Kind.MerkleClaim, root=tree.root, budget=100 * AMOUNT, lasts=LONG)
     for offset, nodes in tree.cap_chunks():
         cash.prog.setClaimCap(round_id, tree.cap_size, offset, nodes, sender=cash.roles.disburser)
     cash.prog.approveRound(round_id, sender=cash.roles.approver)
