@@ -75,6 +75,7 @@ TARGETS = {
 
 
 @dataclass(frozen=True)
+
 class Sizes:
     """Sizes of a measurement run (the snapshot is taken at the defaults)."""
 
@@ -159,7 +160,7 @@ class GasBench:
     def open_round(
         self, prog: ContractHandle, kind: int, budget: int, root: bytes = ZERO32, cap: ClaimTree | None = None
     ) -> int:
-        now = self.chain.time()
+        now = self.chain.window_start(7 * DAY, period=30 * DAY)  # the programme's cap period
         params = (kind, budget, AMOUNT, now, now + 7 * DAY, root, self.admin.address, ZERO32)
         result = prog.proposeRound(params, sender=self.admin)
         round_id = int(result.events_named("RoundProposed")[0]["roundId"])

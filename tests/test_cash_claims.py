@@ -204,7 +204,7 @@ def programme(deploy, accounts):
 
 
 def _round(prog, accounts, chain, kind: int, root: bytes, amount: int = 10**9) -> int:
-    now = chain.time()
+    now = chain.window_start(DAY, period=30 * DAY)  # rounds must lie in one cap period
     admin = accounts[0]
     result = prog.proposeRound((kind, 10**12, amount, now, now + DAY, root, admin.address, ZERO32), sender=admin)
     return int(result.events_named("RoundProposed")[0]["roundId"])

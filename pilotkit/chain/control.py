@@ -67,6 +67,20 @@ class ChainControl:
         self.mine(1, timestamp=target)
         return target
 
+    def window_start(self, length: int, period: int) -> int:
+        """A start time at which `[start, start + length)` lies inside one `period`-long period.
+
+        Contracts that cap amounts per period (e.g. CashProgramme's rounds) refuse windows that straddle a
+        period boundary; when the current period has less than `length` left, this mines a block at the
+        next period's first second and returns that time.
+        """
+        now = self.time()
+        period_end = (now // period + 1) * period
+        if period_end - now < length:
+            self.mine(1, timestamp=period_end)
+            now = self.time()
+        return now
+
     def set_next_timestamp(self, timestamp: int) -> None:
         if self.kind == "anvil":
             self.rpc.call("evm_setNextBlockTimestamp", [hex(int(timestamp))])

@@ -101,3 +101,21 @@ def test_chain_reorg_replaces_blocks_and_resyncs_nonces(anvil: object) -> None:
     finally:
         control.revert(snapshot)
         rpc.close()
+
+
+def test_window_start_keeps_a_window_inside_one_period(anvil: object) -> None:
+    from pilotkit.chain.control import ChainControl
+
+    rpc = anvil.rpc()  # type: ignore[attr-defined]
+    control = ChainControl(rpc, "anvil")
+    snapshot = control.snapshot()
+    try:
+        period = 30 * 86400
+        boundary = (control.time() // period + 2) * period
+        control.mine(1, timestamp=boundary - 3600)  # one hour before a period ends
+        start = control.window_start(7 * 86400, period)
+        assert start == boundary and start // period == (start + 7 * 86400 - 1) // period
+        assert control.window_start(3600, period) == start  # room enough: no jump
+    finally:
+        control.revert(snapshot)
+        rpc.close()
