@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pilotkit.contracts.reverts import _type_string, typed_plain
+from pilotkit.contracts.abi import signature, type_string
+from pilotkit.contracts.reverts import typed_plain
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class EventDecoder:
         for entry in abi:
             if entry.get("type") == "event" and not entry.get("anonymous"):
                 inputs = entry.get("inputs", [])
-                signature = f"{entry['name']}({','.join(_type_string(i) for i in inputs)})"
+                text = signature(entry)
                 indexed = sum(1 for i in inputs if i.get("indexed"))
-                self._events.setdefault((keccak(text=signature).hex(), indexed), entry)
+                self._events.setdefault((keccak(text=text).hex(), indexed), entry)
 
     def decode_log(self, log: Any) -> Event | None:
         """Decode one receipt log; None when no known event matches."""
@@ -54,7 +55,7 @@ class EventDecoder:
             return None
         inputs = entry.get("inputs", [])
         plain_inputs = [i for i in inputs if not i.get("indexed")]
-        plain_types = [_type_string(i) for i in plain_inputs]
+        plain_types = [type_string(i) for i in plain_inputs]
         data = bytes(log["data"])
         try:
             plain_values = iter(zip(plain_types, decode(plain_types, data), strict=True))
@@ -66,7 +67,7 @@ class EventDecoder:
             name = param.get("name") or f"arg{position}"
             if param.get("indexed"):
                 topic = next(topic_values)
-                kind = _type_string(param)
+                kind = type_string(param)
                 if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
                     args[name] = "0x" + topic.hex()  # dynamic indexed values are stored as their hash
                 else:

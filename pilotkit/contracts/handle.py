@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from pilotkit.chain.transactions import TransactionFailed, TransactionSender, TxResult
+from pilotkit.contracts.abi import signature
 from pilotkit.contracts.events import EventDecoder
 from pilotkit.contracts.reverts import ContractRevert, ErrorDecoder, revert_class
 from pilotkit.errors import PilotkitError
@@ -112,11 +113,11 @@ class ContractHandle:
             return function
         matching = [e for e in overloads if len(e.get("inputs", [])) == len(args)]
         if len(matching) != 1:
-            options = ", ".join(_signature(e) for e in overloads)
+            options = ", ".join(signature(e) for e in overloads)
             raise PilotkitError(
                 f"{self.contract_name}.{function} is overloaded; pass the full signature, one of: {options}"
             )
-        return _signature(matching[0])
+        return signature(matching[0])
 
     def estimate_gas(self, function: str, *args: Any, sender: str | Signer | None = None) -> int:
         """Gas the call would use now (reverts raise the named error)."""
@@ -195,12 +196,6 @@ class _Functions:
 
     def __dir__(self) -> list[str]:
         return sorted(self._handle._functions)
-
-
-def _signature(entry: dict[str, Any]) -> str:
-    from pilotkit.contracts.reverts import _type_string
-
-    return f"{entry['name']}({','.join(_type_string(i) for i in entry.get('inputs', []))})"
 
 
 def revert_data(exc: BaseException) -> bytes | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pilotkit.contracts.abi import selector, signature, type_string
 from pilotkit.errors import PilotkitError
 
 ERROR_STRING_SELECTOR = "08c379a0"
@@ -92,12 +93,10 @@ class ErrorDecoder:
             self.add_abi(abi)
 
     def add_abi(self, abi: list[dict[str, Any]]) -> None:
-        from eth_utils import keccak
 
         for entry in abi:
             if entry.get("type") == "error":
-                signature = f"{entry['name']}({','.join(_type_string(i) for i in entry.get('inputs', []))})"
-                self._errors.setdefault(keccak(text=signature)[:4].hex(), {**entry, "signature": signature})
+                self._errors.setdefault(selector(entry).hex(), {**entry, "signature": signature(entry)})
 
     def decode(self, data: bytes, function: str | None = None, tx_hash: str | None = None) -> ContractRevert:
         """Build the named exception for raw revert data."""
@@ -116,8 +115,8 @@ class ErrorDecoder:
             entry = self._errors.get(selector)
             if entry is not None:
                 inputs = entry.get("inputs", [])
-                decoded = decode([_type_string(i) for i in inputs], body)
-                values = {(i.get("name") or f"arg{n}"): typed_plain(_type_string(i), v)
+                decoded = decode([type_string(i) for i in inputs], body)
+                values = {(i.get("name") or f"arg{n}"): typed_plain(type_string(i), v)
                           for n, (i, v) in enumerate(zip(inputs, decoded, strict=True))}
                 return revert_class(entry["name"])(values, data=data, signature=entry["signature"],
                                                    function=function, tx_hash=tx_hash)
@@ -127,11 +126,6 @@ class ErrorDecoder:
                              tx_hash=tx_hash)
 
 
-def _type_string(param: dict[str, Any]) -> str:
-    kind = param["type"]
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_type_string(c) for c in param.get("components", [])) + ")" + kind[5:]
-    return kind
 
 
 def typed_plain(kind: str, value: Any) -> Any:

@@ -16,8 +16,8 @@ from typing import Any
 
 from eth_hash.auto import keccak as keccak256
 
+from pilotkit.contracts.abi import signature, type_string
 from pilotkit.contracts.events import EventDecoder
-from pilotkit.contracts.reverts import _type_string
 
 RawLog = Mapping[str, Any]
 _ZERO24 = "0" * 24
@@ -145,7 +145,7 @@ class _FastEvent:
         sources: list[tuple[bool, int]] = []  # per input: (from a topic?, index among topics or data words)
         for position, param in enumerate(entry.get("inputs", [])):
             names.append(param.get("name") or f"arg{position}")
-            kind = _type_string(param)
+            kind = type_string(param)
             reader = _keep_topic if param.get("indexed") and _is_hashed_topic(kind) else _word_reader(kind, checksum)
             if reader is None:
                 self.supported = False
@@ -188,8 +188,8 @@ class _AbiDecoder:
                 if entry.get("type") != "event" or entry.get("anonymous"):
                     continue
                 inputs = entry.get("inputs", [])
-                signature = f"{entry['name']}({','.join(_type_string(i) for i in inputs)})"
-                key = ("0x" + keccak256(signature.encode()).hex(), sum(1 for i in inputs if i.get("indexed")))
+                text = signature(entry)
+                key = ("0x" + keccak256(text.encode()).hex(), sum(1 for i in inputs if i.get("indexed")))
                 if key not in self.fast:  # the first ABI entry wins, as in EventDecoder
                     compiled = _FastEvent(entry, checksum)
                     self.fast[key] = compiled if compiled.supported else None

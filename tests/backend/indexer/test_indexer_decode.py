@@ -39,9 +39,9 @@ ABI: list[dict[str, Any]] = [
 
 
 def _topic0(entry: dict[str, Any]) -> str:
-    from pilotkit.contracts.reverts import _type_string
+    from pilotkit.contracts.abi import signature as abi_signature
 
-    signature = f"{entry['name']}({','.join(_type_string(i) for i in entry['inputs'])})"
+    signature = abi_signature(entry)
     return "0x" + keccak(text=signature).hex()
 
 

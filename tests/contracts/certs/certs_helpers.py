@@ -140,22 +140,6 @@ def malleate(signature: bytes) -> bytes:
     return r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
 
 
-def abi_type(param: dict[str, Any]) -> str:
-    """Canonical ABI type of a parameter, with tuples spelled out (as in function selectors)."""
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        return "(" + ",".join(abi_type(c) for c in param["components"]) + ")" + kind[len("tuple"):]
-    return kind
-
-
-def interface_id(abi: list[dict[str, Any]]) -> bytes:
-    """ERC-165 id of an interface: XOR of its functions' selectors."""
-    value = 0
-    for entry in abi:
-        if entry.get("type") == "function":
-            signature = f"{entry['name']}({','.join(abi_type(i) for i in entry['inputs'])})"
-            value ^= int.from_bytes(keccak(text=signature)[:4], "big")
-    return value.to_bytes(4, "big")
 
 
 def calldata_gas(data: bytes) -> int:

@@ -24,13 +24,13 @@ from certs_helpers import (
     Roles,
     Status,
     doc,
-    interface_id,
     sign_batch,
     sign_certificate,
     subject,
     verify,
 )
 
+from pilotkit.contracts.abi import interface_id
 from pilotkit.contracts.handle import ContractHandle
 from pilotkit.merkle import MerkleTree, leaf
 from pilotkit.testing.assertions import assert_event, assert_no_event, reverts

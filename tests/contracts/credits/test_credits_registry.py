@@ -18,13 +18,13 @@ from credits_helpers import (
     b32,
     batch_params,
     h32,
-    interface_id,
     issue,
     project,
     serial_ranges,
     struct,
 )
 
+from pilotkit.contracts.abi import interface_id
 from pilotkit.contracts.handle import ContractHandle
 from pilotkit.testing.assertions import assert_event, assert_no_event, reverts
 
