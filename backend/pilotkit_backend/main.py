@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from pilotkit_backend.api.routes import health, keys
+from pilotkit_backend.api.routes import contracts, health, jobs, keys
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
 from pilotkit_backend.core.config import Settings, get_settings
 from pilotkit_backend.core.metrics import Metrics
@@ -138,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.include_router(health.router)
     app.include_router(keys.router)
+    app.include_router(jobs.router)
+    app.include_router(contracts.router)
     return app
 
 

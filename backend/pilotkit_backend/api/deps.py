@@ -27,11 +27,13 @@ from pilotkit_backend.core.problems import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
     NotFound,
+    ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
 )
 from pilotkit_backend.models.access import Scope
 from pilotkit_backend.services import auth
+from pilotkit_backend.services.chain_context import ChainContext
 from pilotkit_backend.services.idempotency import (
     KEY_RE,
     Claim,
@@ -61,6 +63,17 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_chain(request: Request) -> ChainContext:
+    """The service's chain (503 when the service was started without one)."""
+    chain: ChainContext | None = getattr(request.app.state, "chain", None)
+    if chain is None:
+        raise ServiceUnavailable("this service has no chain attached; start it with `pilotkit serve`")
+    return chain
+
+
+ChainDep = Annotated[ChainContext, Depends(get_chain)]
 
 
 def current_key(

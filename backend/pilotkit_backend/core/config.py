@@ -21,6 +21,25 @@ class Settings(BaseSettings):
     project_root: Path | None = Field(default=None, description="pilotkit project folder (default: nearest pilotkit.toml)")
     network: str = Field(default="local", description="network name from pilotkit.toml")
     signer_account: str | None = Field(default=None, description="keystore account that signs (devN on local chains)")
+    rpc_url: str | None = Field(
+        default=None, description="endpoint of the running node (http(s) URL or IPC path); default: the network's url"
+    )
+    role_signers: dict[str, str] = Field(
+        default_factory=dict,
+        description="contract role → signing account (devN on local chains, else a keystore name), e.g. "
+        '{"registrar": "field-reg", "disburser": "ops", "approver": "finance"}; roles left out fall back to '
+        "signer_account (on local chains: the dev account of DEFAULT_LOCAL_ROLE_SIGNERS)",
+    )
+    identity_key: str | None = Field(
+        default=None,
+        description="hex secret (32+ bytes) from which each programme's beneficiary-hash key is derived; required on "
+        "real networks, generated into the database's folder for local chains. Never logged or returned.",
+    )
+    worker_id: str | None = Field(
+        default=None, description="stable sender worker id: a restart with the same id resumes its jobs at once"
+    )
+    run_workers: bool = Field(default=True, description="run the job sender and the event indexer in this process")
+    max_upload_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="largest request body accepted")
     job_expiry_seconds: int = Field(default=3600, ge=60, description="an unsent or stuck job older than this is cancelled")
     stuck_after_seconds: float = Field(default=30.0, gt=0, description="re-price a pending transaction after this long")
     fee_bump_percent: int = Field(default=12, ge=10, le=100, description="fee increase on replacement (at least 10%)")

@@ -297,6 +297,18 @@ async def _database_unavailable(request: Request, exc: Exception) -> ProblemResp
     )
 
 
+async def _chain_unavailable(request: Request, exc: Exception) -> ProblemResponse:
+    log.warning("chain unavailable (%s) request_id=%s", type(exc).__name__, request_id_of(request))
+    return problem_response(
+        request,
+        503,
+        type_="/problems/chain-unavailable",
+        title="Chain unavailable",
+        detail=str(exc)[:300],
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Route every error class the framework knows to problem+json (unexpected ones: see core.middleware)."""
     from sqlalchemy.exc import OperationalError
@@ -308,6 +320,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ContractRevert, _contract_handler)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
+    from pilotkit_backend.services.chain_context import ChainUnavailable
+
+    app.add_exception_handler(ChainUnavailable, _chain_unavailable)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

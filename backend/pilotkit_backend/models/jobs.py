@@ -87,6 +87,8 @@ class Job(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # receipt summary / decoded revert / reason
     effect_check: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"to", "data", "expect"} view call
     idempotency_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    api_key_id: Mapped[int | None] = mapped_column(Integer)  # the API key that asked for it (None: internal)
+    object_address: Mapped[str | None] = mapped_column(String(42), index=True)  # registered contract it acts on
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry back-off

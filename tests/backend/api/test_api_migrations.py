@@ -24,7 +24,10 @@ from pilotkit_backend.db.migrate import (
 )
 from sqlalchemy import Table, inspect
 
-MIGRATION_OF = {"access": "0001_access", "jobs": "0002_jobs", "index": "0003_index"}
+MIGRATION_OF = {
+    "access": "0001_access", "jobs": "0002_jobs", "index": "0003_index", "registry": "0004_registry",
+    "cash": "0005_cash", "credits": "0006_credits", "certs": "0007_certs",
+}
 
 
 def _tables_of(module: str) -> set[str]:

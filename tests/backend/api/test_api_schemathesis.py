@@ -1,5 +1,8 @@
 """Schemathesis over the app's OpenAPI schema, in process: no input produces a 5xx.
 
+This app has no chain attached, so the routes that need one answer 503 "no chain attached" by design (that
+answer, and only it, is allowed here); tests/backend/domain/test_domain_schemathesis.py fuzzes them on a chain.
+
 The test-only routes that fail on purpose (500 by design) are left out; the idempotent test POST stays in,
 so generated Idempotency-Key headers, bodies and path values are fuzzed too. Each case is sent twice:
 with whatever credentials Schemathesis generates, and with a valid API key.
@@ -44,6 +47,8 @@ def fuzz_token(api: Api) -> str:
 def test_no_server_errors(case: schemathesis.Case, api: Api, fuzz_token: str) -> None:
     for headers in (None, {"Authorization": f"Bearer {fuzz_token}"}):
         response = case.call(app=api.app, base_url="http://testserver", headers=headers)
+        if response.status_code == 503 and "no chain attached" in response.text:
+            continue
         assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text)
         if response.status_code >= 400:
             assert response.headers["content-type"][0].startswith("application/problem+json")

@@ -1,0 +1,149 @@
+"""Job status: `GET /v1/jobs/{id}`, `GET /v1/jobs` (paginated), `POST /v1/jobs/{id}/cancel`.
+
+Every write answers 202 with a job id; field apps poll here until the status is final. A key sees the jobs
+it asked for; `auditor` and `admin` keys also see the other jobs on the objects they may see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from pilotkit_backend.api.deps import CurrentKey, SessionDep, ensure_bound
+from pilotkit_backend.core.problems import BadRequest, Conflict, NotFound, problem_responses
+from pilotkit_backend.models.access import Scope
+from pilotkit_backend.models.jobs import Job, JobStatus
+from pilotkit_backend.services.auth import AuthenticatedKey
+from pilotkit_backend.services.jobs_queue import get_job, request_cancel
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=problem_responses(401, 404, 429))
+
+OVERSEERS = (Scope.auditor, Scope.admin)
+
+
+class JobErrorPublic(BaseModel):
+    name: str | None = Field(description="the contract's custom error (e.g. AlreadyPaid), or the failure kind")
+    detail: str | None = None
+
+
+class JobPublic(BaseModel):
+    """Where a write is. Final statuses: confirmed, failed, expired, cancelled."""
+
+    id: str
+    kind: str
+    status: JobStatus
+    final: bool
+    object: str | None = Field(description="the registered contract the job acts on")
+    tx_hash: str | None
+    block_number: int | None
+    gas_used: int | None
+    error: JobErrorPublic | None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    finished_at: datetime | None
+
+
+class JobPage(BaseModel):
+    items: list[JobPublic]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+def job_public(job: Job) -> JobPublic:
+    result: dict[str, Any] = job.result or {}
+    error = None
+    if job.status in (JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.CANCELLED):
+        error = JobErrorPublic(name=job.error_name or job.status, detail=_failure_detail(job))
+    return JobPublic(
+        id=job.id, kind=job.kind, status=JobStatus(job.status), final=job.is_final, object=job.object_address,
+        tx_hash=job.tx_hash, block_number=result.get("block_number"), gas_used=result.get("gas_used"), error=error,
+        created_at=job.created_at, updated_at=job.updated_at, expires_at=job.expires_at, finished_at=job.finished_at,
+    )
+
+
+def _failure_detail(job: Job) -> str | None:
+    if job.status == JobStatus.EXPIRED:
+        return "not mined before it expired; its nonce was spent on a no-op, so it will never happen"
+    if job.status == JobStatus.CANCELLED:
+        return "cancelled on request; it will never happen"
+    if job.error_name:
+        return f"the contract refused it: {job.error_name}"
+    return "the transaction failed"
+
+
+def may_see(key: AuthenticatedKey, job: Job) -> bool:
+    if job.api_key_id == key.id:
+        return True
+    if not key.has_any(OVERSEERS):
+        return False
+    if key.binding is None:
+        return True
+    return job.object_address is not None and job.object_address.lower() == key.binding.object_id.lower()
+
+
+@router.get("/{job_id}", response_model=JobPublic, summary="A job's status, transaction and outcome")
+def read_job(job_id: str, key: CurrentKey, session: SessionDep) -> JobPublic:
+    job = get_job(session, job_id) if len(job_id) <= 36 else None
+    if job is None or not may_see(key, job):
+        raise NotFound("no such job")
+    return job_public(job)
+
+
+@router.get("", response_model=JobPage, summary="Jobs this key may see, newest first")
+def list_jobs(
+    key: CurrentKey,
+    session: SessionDep,
+    object: Annotated[str | None, Query(description="only jobs acting on this registered contract")] = None,
+    status: Annotated[JobStatus | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> JobPage:
+    query = select(Job)
+    if object is not None:
+        ensure_bound(key, key.binding.kind if key.binding else "programme", object)
+        query = query.where(Job.object_address == _checksum_or_none(object))
+    if not key.has_any(OVERSEERS):
+        query = query.where(Job.api_key_id == key.id)
+    elif key.binding is not None:
+        query = query.where(Job.object_address == _checksum_or_none(key.binding.object_id))
+    if status is not None:
+        query = query.where(Job.status == status.value)
+    if cursor is not None:
+        created, _, job_id = cursor.partition("|")
+        try:
+            after = datetime.fromisoformat(created)
+        except ValueError:
+            raise BadRequest("cursor is not one this API returned") from None
+        query = query.where((Job.created_at < after) | ((Job.created_at == after) & (Job.id < job_id)))
+    rows = list(session.execute(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows else None
+    return JobPage(items=[job_public(j) for j in rows], next_cursor=next_cursor)
+
+
+@router.post("/{job_id}/cancel", response_model=JobPublic, status_code=202,
+             responses=problem_responses(409), summary="Ask for a job to be cancelled (it may still confirm first)")
+def cancel_job(job_id: str, key: CurrentKey, session: SessionDep) -> JobPublic:
+    job = get_job(session, job_id) if len(job_id) <= 36 else None
+    if job is None or not may_see(key, job):
+        raise NotFound("no such job")
+    if job.api_key_id != key.id and not key.has_any([Scope.admin]):
+        raise NotFound("no such job")
+    if job.is_final:
+        raise Conflict(f"the job is {job.status} already")
+    request_cancel(session, job.id)
+    session.commit()
+    refreshed = get_job(session, job.id)
+    assert refreshed is not None
+    return job_public(refreshed)
+
+
+def _checksum_or_none(text: str) -> str | None:
+    from eth_utils import is_address, to_checksum_address
+
+    return to_checksum_address(text) if is_address(text) else None
