@@ -26,7 +26,7 @@ from sqlalchemy import Table, inspect
 
 MIGRATION_OF = {
     "access": "0001_access", "jobs": "0002_jobs", "index": "0003_index", "registry": "0004_registry",
-    "cash": "0005_cash", "credits": "0006_credits", "certs": "0007_certs",
+    "cash": "0005_cash", "credits": "0006_credits", "certs": "0007_certs", "rounds": "0008_rounds",
 }
 
 
