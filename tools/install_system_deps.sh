@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pilotkit's tests need, only when they are missing (idempotent):
 #   postgresql  - the backend tests run against a throwaway PostgreSQL cluster on 127.0.0.1
+#   chromium    - the frontend's browser tests (Playwright drives /usr/bin/chromium; no browser download)
 # Needs root (or sudo) and apt-get; on other systems it prints what to install and exits non-zero.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ have_postgres() {
 
 missing=()
 have_postgres || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
