@@ -1,0 +1,77 @@
+"""The replay engine: determinism, the result document, the command line, Ctrl-C, --via api."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pilotkit.cli import main
+from pilotkit.pilots import ViaNotAvailable
+from pilotkit.pilots.engine import replay_file
+from pilotkit.pilots.report_json import WALL_CLOCK, deterministic_part
+from pilotkit.project import Project
+
+from .conftest import PILOTS
+
+Replayed = Callable[..., dict[str, Any]]
+
+
+def test_same_scenario_and_seed_give_identical_results(project: Project, replayed: Replayed) -> None:
+    first = replayed("safety-net-push")
+    second = replay_file(PILOTS / "safety-net-push.yaml", project=project)
+    assert json.dumps(deterministic_part(first), sort_keys=True) == json.dumps(deterministic_part(second),
+                                                                              sort_keys=True)
+    assert first[WALL_CLOCK]["started_at"]  # the only part allowed to differ
+    assert first["chain"]["final_block_hash"] == second["chain"]["final_block_hash"]
+
+
+def test_another_seed_gives_other_accounts_and_hashes(replayed: Replayed) -> None:
+    base, other = replayed("safety-net-push"), replayed("safety-net-push", seed=7)
+    assert base["roles"]["admin"] != other["roles"]["admin"]
+    assert base["transactions_digest"] != other["transactions_digest"]
+    assert base["final_state"] == other["final_state"]  # the same programme, other keys
+    assert other["scenario"]["seed"] == 7
+
+
+def test_push_batch_result_document(replayed: Replayed) -> None:
+    result = replayed("safety-net-push")
+    assert result["summary"]["verdict"] == "PASS", result["summary"]["failures"]
+    assert result["final_state"]["cash.payments"] == 598
+    gas = result["gas"]["by_operation"]
+    assert gas["cash.payFlat"]["items"] == 300 + 300 + 1 and gas["cash.payFlat"]["per_item"] < 40_000
+    assert {row["preset"]["name"] for row in result["costs"]["presets"]} >= {"ethereum-l1", "permissioned-besu"}
+    permissioned = next(r for r in result["costs"]["presets"] if r["preset"]["name"] == "permissioned-besu")
+    assert permissioned["per_beneficiary_usd"] == 0
+    assert result["timeline"][-1][1] == 14_950 * 10**6
+    assert [m["observed"] for m in result["misuse"]] == [
+        {"error": "SelfApprovalForbidden"}, {"error": "AccessControlUnauthorizedAccount"}, {"skipped": "NotActive"}]
+    assert all(i["ok"] for i in result["invariants"])
+    assert result["chain"]["genesis_time"] == 1_767_571_200
+
+
+def test_replay_command_writes_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["replay", str(PILOTS / "safety-net-push.yaml"), "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "verdict: PASS" in out
+    result = json.loads((tmp_path / "safety-net-push.json").read_text())
+    assert result["format"] == "pilotkit-replay/1"
+    assert (tmp_path / "safety-net-push.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_via_api_says_clearly_it_is_not_available(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ViaNotAvailable, match="--via api is not available yet"):
+        replay_file(PILOTS / "safety-net-push.yaml", project=project, via="api")
+    assert main(["replay", str(PILOTS / "safety-net-push.yaml"), "--via", "api", "--quiet"]) == 1
+    assert "--via direct" in capsys.readouterr().err
+
+
+def test_remote_network_is_refused(project: Project) -> None:
+    from pilotkit.pilots import ReplayError
+
+    with pytest.raises(ReplayError, match="replays need a local chain"):
+        replay_file(PILOTS / "safety-net-push.yaml", project=project, network="sepolia")
