@@ -27,7 +27,7 @@ node_modules/.installed: package.json package-lock.json
 
 ## The main job: start a local Anvil, compile, deploy the core contracts, print them.
 demo: setup
-	$(BIN)/pilotkit demo
+	$(BIN)/pilotkit demo --serve
 
 ## Every test (Anvil, Ganache, the Brownie check). PYTEST_ARGS="-m 'not brownie'" narrows it.
 test: setup

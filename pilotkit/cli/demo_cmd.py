@@ -1,4 +1,5 @@
-"""`pilotkit demo`: the main job on a fresh machine — local chain, compile, deploy the core contracts."""
+"""`pilotkit demo`: the main job on a fresh machine — local chain, compile, deploy the core contracts, and with
+`--serve` the API for field apps on top of them (contracts registered, roles granted, two API keys printed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--network", "-n", default="local", help="local network to run on (local or ganache)")
     parser.add_argument("--script", default="scripts/deploy_core.py", help="deployment script (default: core)")
     parser.add_argument("--keep-running", action="store_true", help="keep the chain up until Ctrl-C")
+    parser.add_argument("--serve", action="store_true",
+                        help="then serve the API (and web app) on the demo chain until Ctrl-C")
+    parser.add_argument("--host", default="127.0.0.1", help="with --serve: address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="with --serve: port (default 8000)")
+    parser.add_argument("--database-url", default=None,
+                        help="with --serve: service database, emptied first (default: .pilotkit/demo-api.db)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,10 +49,50 @@ def run(args: argparse.Namespace) -> int:
         print_table(rows, ["contract", "address", "block", "deploy gas"])
         print(f"deployer {session.signer.address} ({session.signer.label}); record {record.path}")
         print(f"done in {time.perf_counter() - started:.1f}s")
+        if args.serve:
+            return _serve(args, project, session)
         if args.keep_running:
             print("chain kept running; press Ctrl-C to stop", flush=True)
             threading.Event().wait()
     return 0
+
+
+def _serve(args: argparse.Namespace, project: object, session: object) -> int:
+    """Register the demo contracts with a fresh service database, print API keys, serve until Ctrl-C."""
+    from pathlib import Path
+
+    from pilotkit.cli.serve_cmd import serve_app
+    from pilotkit_backend.core.config import Settings
+    from pilotkit_backend.db.engine import make_engine, make_session_factory
+    from pilotkit_backend.db.migrate import upgrade_database
+    from pilotkit_backend.main import create_app
+    from pilotkit_backend.services.demo import prepare_demo_service
+    from pilotkit_backend.services.runtime import attach_chain, open_chain
+
+    root: Path = project.root  # type: ignore[attr-defined]
+    url = args.database_url
+    if url is None:
+        path = root / ".pilotkit" / "demo-api.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob("demo-api.db*"):  # a fresh chain needs a fresh service database
+            stale.unlink()
+        url = f"sqlite:///{path}"
+    settings = Settings(database_url=url, project_root=root, network=args.network, worker_id="demo")
+    upgrade_database(url)
+    chain = open_chain(settings, project, connection=session.connection)  # type: ignore[attr-defined,arg-type]
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as db:
+            keys = prepare_demo_service(db, chain, session.deployer)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    app = create_app(settings)
+    attach_chain(app, chain)
+    print(f"API on http://{args.host}:{args.port} (docs: /docs, web app: /); database {url}", flush=True)
+    for label, token in keys:
+        print(f"  API key '{label}': {token}", flush=True)
+    print("  (demo keys for this local chain only; press Ctrl-C to stop the API and the chain)", flush=True)
+    return serve_app(app, args.host, args.port, "info")
 
 
 def _gas(session: object, tx_hash: str) -> int:

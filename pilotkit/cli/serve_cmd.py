@@ -9,7 +9,7 @@ from pilotkit.cli._common import add_network, add_project
 from pilotkit.errors import PilotkitError
 
 if TYPE_CHECKING:
-    from pilotkit_backend.api.routes.health import HealthCheck
+    from fastapi import FastAPI
     from pilotkit_backend.core.config import Settings
 
 
@@ -32,6 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="service database (default: PILOTKIT_API_DATABASE_URL or sqlite:///pilotkit-api.db)",
     )
     parser.add_argument(
+        "--rpc",
+        default=None,
+        help="endpoint of the running node (http(s) URL or IPC path); default: the network's url. Local chains "
+        "need it (or use `pilotkit demo --serve`, which starts one)",
+    )
+    parser.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="answer requests only: run the job sender and the event indexer in another process",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=("debug", "info", "warning", "error"),
@@ -40,18 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import copy
-    import signal
     from pathlib import Path
 
     try:
-        import uvicorn
         from pilotkit_backend.core.config import Settings
         from pilotkit_backend.db.migrate import upgrade_database
         from pilotkit_backend.main import create_app
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import SQLAlchemyError
-        from uvicorn.config import LOGGING_CONFIG
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ServeError("`pilotkit serve` needs the server extra: pip install 'pilotkit[server]'") from exc
 
@@ -62,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
         overrides["network"] = args.network
     if args.project:
         overrides["project_root"] = Path(args.project)
+    if args.rpc:
+        overrides["rpc_url"] = args.rpc
+    if args.no_workers:
+        overrides["run_workers"] = False
     settings = Settings(**overrides)  # type: ignore[arg-type]
     shown_db = make_url(settings.database_url).render_as_string(hide_password=True)
-    chain = _chain_check(settings, explicit=bool(args.network))
     try:
         upgrade_database(settings.database_url)
     except SQLAlchemyError as exc:
@@ -72,13 +82,27 @@ def run(args: argparse.Namespace) -> int:
         reason = str(orig).strip().splitlines()[0][:200] if orig is not None and str(orig).strip() else ""
         raise ServeError(f"cannot migrate the database {shown_db} ({reason or type(exc).__name__})") from None
     app = create_app(settings)
-    if chain is not None:
-        app.state.health_checks["chain"] = chain
+    chain_note = _attach_chain(app, settings, explicit=bool(args.network or args.rpc))
     print(
         f"pilotkit API on http://{args.host}:{args.port} (docs: /docs); database {shown_db}; "
-        f"network {settings.network}",
+        f"network {settings.network}; {chain_note}",
         flush=True,
     )
+    try:
+        return serve_app(app, args.host, args.port, args.log_level)
+    finally:
+        chain = getattr(app.state, "chain", None)
+        if chain is not None:
+            chain.connection.close()
+
+
+def serve_app(app: object, host: str, port: int, log_level: str) -> int:
+    """Run `app` with uvicorn until Ctrl-C or SIGTERM (graceful: workers stop, the database closes)."""
+    import copy
+    import signal
+
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     def _on_term(_signum: int, _frame: object) -> None:
         raise _Stop
@@ -86,16 +110,16 @@ def run(args: argparse.Namespace) -> int:
     log_config = copy.deepcopy(LOGGING_CONFIG)  # uvicorn's, plus the service's own loggers (access log included)
     log_config["loggers"]["pilotkit_backend"] = {
         "handlers": ["default"],
-        "level": args.log_level.upper(),
+        "level": log_level.upper(),
         "propagate": False,
     }
     previous = signal.signal(signal.SIGTERM, _on_term)
     try:
         uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
+            app,  # type: ignore[arg-type]
+            host=host,
+            port=port,
+            log_level=log_level,
             log_config=log_config,
             access_log=False,
             server_header=False,
@@ -109,20 +133,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chain_check(settings: Settings, explicit: bool) -> HealthCheck | None:
-    """A health check for networks with an RPC URL in pilotkit.toml (local chains register theirs when started)."""
-    from pilotkit_backend.api.routes.health import rpc_health_check
+def _attach_chain(app: FastAPI, settings: Settings, explicit: bool) -> str:
+    """Connect the app to its chain (domain routes, sender, indexer); says what happened, for the banner.
+
+    Without a project (no pilotkit.toml) or a reachable chain the API still serves keys, jobs and health;
+    routes that need the chain answer 503. An explicit --network or --rpc that cannot be reached is an error.
+    """
+    from pilotkit_backend.services.runtime import attach_chain, open_chain
 
     from pilotkit.config import load_config
     from pilotkit.errors import ConfigError
 
     try:
-        config = load_config(settings.project_root)
-        network = config.network(settings.network)
-        if network.url is None:
-            return None
-        return rpc_health_check(network.resolved_url())
+        network = load_config(settings.project_root).network(settings.network)
     except ConfigError as exc:
         if explicit:
             raise ServeError(str(exc)) from None
-        return None
+        return "no chain (no pilotkit.toml here)"
+    if network.is_local and not settings.rpc_url:
+        return (f"no chain: '{network.name}' is a local chain, pass --rpc of the running node "
+                "(or run `pilotkit demo --serve`)")
+    try:
+        chain = open_chain(settings)
+    except PilotkitError as exc:
+        raise ServeError(f"cannot attach the chain: {exc}") from None
+    attach_chain(app, chain)
+    workers = "sender and indexer running" if settings.run_workers else "no workers (--no-workers)"
+    return f"chain id {chain.chain_id}, {workers}"
