@@ -75,3 +75,41 @@ def test_remote_network_is_refused(project: Project) -> None:
 
     with pytest.raises(ReplayError, match="replays need a local chain"):
         replay_file(PILOTS / "safety-net-push.yaml", project=project, network="sepolia")
+
+
+def test_html_report_is_self_contained_with_every_section(replayed: Replayed) -> None:
+    from pilotkit.pilots.report_html import SECTIONS, render
+
+    html = render(replayed("safety-net-push"))
+    for section in SECTIONS:
+        assert f"id='{section}'" in html, section
+    for needle in ("Fit assessment", "Misuse attempts", "SelfApprovalForbidden", "Invariants checked",
+                   "Cost per beneficiary by chain", "Cumulative disbursed over time", "<svg", "ethereum-l1"):
+        assert needle in html, needle
+    lowered = html.lower()
+    assert "<script" not in lowered and "http://" not in lowered.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in lowered and "<link" not in lowered and "src=" not in lowered
+
+
+def test_compare_shows_what_changed(replayed: Replayed, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import copy
+
+    from pilotkit.pilots.compare import compare
+    from pilotkit.pilots.report_json import write_json
+
+    base = replayed("safety-net-push")
+    assert compare(base, copy.deepcopy(base)).deterministic_equal
+    changed = copy.deepcopy(base)
+    changed["gas"]["by_operation"]["cash.payFlat"]["mean"] += 1000
+    changed["final_state"]["cash.active"] = 1
+    changed["summary"]["verdict"] = "FAIL"
+    diff = compare(base, changed)
+    assert not diff.deterministic_equal
+    assert {"verdict", "final state", "gas per operation (mean)"} <= set(diff.changes)
+    a, b = write_json(base, tmp_path / "a.json"), write_json(changed, tmp_path / "b.json")
+    assert main(["compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "cash.payFlat" in out and "cash.active: 299 → 1" in out and "PASS → FAIL" in out
+    (tmp_path / "c.json").write_text("{}")
+    assert main(["compare", str(a), str(tmp_path / "c.json")]) == 1
+    assert "not a pilotkit replay result" in capsys.readouterr().err
