@@ -25,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from pilotkit_backend.api.routes import contracts, health, jobs, keys
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
+from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
 from pilotkit_backend.core.metrics import Metrics
 from pilotkit_backend.core.middleware import RequestContextMiddleware
@@ -135,7 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.health_checks = {}
     install_problem_handlers(app)
     install_replay_handler(app)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    install_body_limit(app, settings.max_upload_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)  # outermost: sees every answer
     app.include_router(health.router)
     app.include_router(keys.router)
     app.include_router(jobs.router)
