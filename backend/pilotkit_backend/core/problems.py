@@ -48,6 +48,7 @@ INPUT_ERRORS: frozenset[str] = frozenset(
         "InvalidProgrammeConfig",
         "InvalidProjectIdentifier",
         "InvalidProof",
+        "InvalidReplacement",
         "InvalidRoundParams",
         "InvalidSerialHint",
         "InvalidSerialRange",
