@@ -36,6 +36,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 INPUT_ERRORS: frozenset[str] = frozenset(
     {
         "BatchTooLarge",
+        "DeadlineExpired",
         "EmptyBatch",
         "EntitlementOverflow",
         "InvalidBeneficiaryId",
