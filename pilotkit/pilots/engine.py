@@ -375,7 +375,7 @@ class Replay:
         self.wallets[index - 1] = new_wallet
         self.recoveries += 1
         wallet, status, _ = self.actions.call("cash", "beneficiary", index)
-        if wallet != new_wallet.address or STATUS[status] != "Active":
+        if wallet.lower() != new_wallet.address.lower() or STATUS[status] != "Active":
             self._fail(f"after recovery beneficiary {index} has wallet {wallet} ({STATUS[status]}), "
                        f"expected {new_wallet.address} (Active)")
         assert self.current is not None

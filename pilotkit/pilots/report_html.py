@@ -117,6 +117,7 @@ def render(result: dict[str, Any]) -> str:
     out.append(f"<section id='summary'><h2>Summary</h2><div class='card'><span class='verdict "
                f"{_e(summary['verdict'])}'>{_e(summary['verdict'])}</span> {_e(summary['headline'])}"
                f"{'<ul>' + failures + '</ul>' if failures else ''}"
+               f"{'<p class=bad>' + _e(summary['fit_warning']) + '</p>' if summary.get('fit_warning') else ''}"
                f"<p>{_e(s['summary'])}</p></div></section>")
     reasons = "".join(f"<li>{_e(r)}</li>" for r in a["reasons"])
     conditions = "".join(f"<li>{_e(c)}</li>" for c in a["conditions"])

@@ -97,7 +97,10 @@ def build_result(engine: Replay, measured: dict[str, Any], chain: dict[str, Any]
                        "credit_buyers": engine.actors.credit_buyers},
         },
         "summary": {"verdict": verdict, "headline": headline, "failures": failures,
-                    "recommendation": assessment.recommendation},
+                    "recommendation": assessment.recommendation,
+                    "fit_warning": None if assessment.uses_blockchain else
+                    f"The fit assessment recommends {assessment.label.lower()}, not a blockchain: this replay only "
+                    "shows what running the pilot on a chain would cost, for comparison."},
         "assessment": assessment.to_dict(),
         "chain": chain,
         "roles": {label: signer.address for label, signer in engine.role.items()},

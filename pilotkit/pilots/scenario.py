@@ -63,7 +63,7 @@ NEEDS = {
 }
 MISUSE_NEEDS = {
     "double_claim": "cash", "claim_after_window": "cash", "replayed_signature": "cash",
-    "forged_signature": "cash", "unauthorised_role": "cash", "pay_suspended": "cash", "claim_suspended": "cash",
+    "forged_signature": "cash", "unauthorised_role": "any", "pay_suspended": "cash", "claim_suspended": "cash",
     "self_approval": "cash", "spend_unapproved_merchant": "cash", "overspend_voucher": "cash",
     "paused_payment": "cash", "transfer_retired": "credits", "overlapping_serials": "credits",
     "unaccredited_issuer": "certs", "verify_revoked": "certs", "thief_cancels_recovery": "cash",
@@ -278,10 +278,13 @@ def from_document(document: Document) -> Scenario:
             if kind not in ("transfer_credits", "retire_credits"):
                 params[key] = base_units(params[key])
         for key in _DURATION_KEYS & params.keys():
-            params[key] = duration(params[key])
+            if not (key == "by" and kind != "advance"):
+                params[key] = duration(params[key])
         step = Step(i + 1, kind, params, document.line(("steps", i)), raw.get("label"), raw.get("note", ""))
         needed = NEEDS.get(kind) or (MISUSE_NEEDS.get(params.get("attempt", "")) if kind == "misuse" else None)
-        if needed and needed not in deployed:
+        if needed == "any" and not deployed:
+            problem(("steps", i), f"'{kind}' needs a deployed contract: deploy one in an earlier step")
+        elif needed and needed != "any" and needed not in deployed:
             problem(("steps", i), f"'{kind}' needs the {needed} contract: deploy it in an earlier step "
                     f"(do: deploy, contracts: [{needed}])")
         if kind == "deploy":

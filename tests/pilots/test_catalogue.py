@@ -1,0 +1,60 @@
+"""Every catalogue scenario replays green (at its CI size; `--full` sizes run in benchmarks/ and by hand)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from .conftest import PILOTS
+
+NAMES = sorted(p.stem for p in PILOTS.glob("*.yaml"))
+Replayed = Callable[..., dict[str, Any]]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_replays_green(name: str, replayed: Replayed) -> None:
+    result = replayed(name)
+    assert result["summary"]["verdict"] == "PASS", "\n".join(result["summary"]["failures"])
+    assert all(step["ok"] for step in result["steps"])
+    assert all(m["refused"] and m["refused_as_expected"] for m in result["misuse"])
+    assert result["invariants"] and all(i["ok"] for i in result["invariants"])
+    assert result["expectations"] and all(e["ok"] for e in result["expectations"])
+    assert result["scenario"]["modelled_on"]["pilot"]
+
+
+def test_catalogue_covers_the_issue(replayed: Replayed) -> None:
+    results = {name: replayed(name) for name in NAMES}
+    attempts = {m["attempt"] for r in results.values() for m in r["misuse"]}
+    assert attempts >= {"double_claim", "claim_after_window", "replayed_signature", "forged_signature",
+                        "unauthorised_role", "pay_suspended", "transfer_retired", "verify_revoked"}
+    steps = {s["do"] for r in results.values() for s in r["steps"]}
+    assert steps >= {"deploy", "enrol", "fund", "round", "spend", "redeem", "issue_credits", "transfer_credits",
+                     "retire_credits", "issue_certificates", "issue_certificate_batch", "verify_certificates",
+                     "revoke_certificate", "supersede_certificate", "wallet_recovery", "pause"}
+    kinds = {s["detail"].get("kind") for r in results.values() for s in r["steps"] if s["do"] == "round"}
+    assert kinds >= {"push", "claim"}
+    recommendations = {r["summary"]["recommendation"] for r in results.values()}
+    assert "no_blockchain" in recommendations  # the tool can say no
+
+
+def test_the_no_blockchain_pilot_says_so(replayed: Replayed) -> None:
+    result = replayed("single-agency-payroll")
+    assert result["assessment"]["recommendation"] == "no_blockchain"
+    assert not result["assessment"]["uses_blockchain"]
+    assert "not a blockchain" in result["summary"]["fit_warning"]
+
+
+def test_critical_health_data_risk_keeps_certificates_off_public_chains(replayed: Replayed) -> None:
+    result = replayed("vaccination-certificates")
+    assert result["assessment"]["matrix_recommendation"] == "public_chain_or_l2"
+    assert result["assessment"]["recommendation"] == "permissioned_chain"
+
+
+def test_voucher_money_invariant_and_relayed_operations(replayed: Replayed) -> None:
+    result = replayed("refugee-food-vouchers")
+    assert result["invariants"][0]["name"].startswith("cash: money conserved (voucher mode)")
+    assert "cash.spendFor" in result["gas"]["by_operation"] and "cash.redeem" in result["gas"]["by_operation"]
+    claims = replayed("mass-payout-merkle")["gas"]["by_operation"]
+    assert claims["cash.claim"]["mean"] < 90_000 and claims["cash.claimFor"]["transactions"] > 50
