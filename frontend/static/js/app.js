@@ -1,0 +1,74 @@
+// Entry point: the navigation (what the signed-in key may do) and a router on location.pathname.
+import { can, me, setToken, token } from "./api.js";
+import { errorBox, h, render } from "./ui.js";
+
+const ADDR = "(0x[0-9a-fA-F]{40})";
+const ROUTES = [
+  [/^\/$/, "home"],
+  [/^\/signin$/, "signin"],
+  [/^\/verify(?:\/([^/]+))?(?:\/([^/]+))?$/, "verify"],
+  [/^\/programmes$/, "programmes"],
+  [new RegExp(`^/programmes/${ADDR}$`), "programme"],
+  [new RegExp(`^/programmes/${ADDR}/lookup$`), "lookup"],
+  [new RegExp(`^/programmes/${ADDR}/rounds/(\\d+)$`), "round"],
+  [/^\/credits$/, "credits"],
+  [new RegExp(`^/credits/${ADDR}$`), "registry"],
+  [new RegExp(`^/credits/${ADDR}/retirements/([^/]+)$`), "retirement"],
+  [/^\/reports$/, "reports"],
+  [/^\/reports\/compare$/, "compare"],
+  [/^\/reports\/([A-Za-z0-9][A-Za-z0-9._-]*)$/, "report"],
+];
+/** Pages anyone may open without a key. */
+const PUBLIC = new Set(["home", "signin", "verify", "retirement"]);
+
+async function nav(key) {
+  const links = [h("a", { href: "/verify" }, "Check a certificate")];
+  if (key) {
+    links.push(h("a", { href: "/programmes" }, "Programmes"));
+    links.push(h("a", { href: "/credits" }, "Eco-credits"));
+    links.push(h("a", { href: "/reports" }, "Pilot reports"));
+    const out = h("button", { type: "button", class: "link" }, "Sign out");
+    out.addEventListener("click", () => {
+      setToken(null);
+      location.assign("/");
+    });
+    links.push(out);
+    const scopes = key.scopes.length ? key.scopes.join(", ") : "no scopes";
+    links.push(h("span", { class: "who" }, `Signed in: ${key.label} (${scopes}${key.binding ? `; ${key.binding.kind} ${key.binding.id.slice(0, 10)}…` : ""})`));
+  } else {
+    links.push(h("a", { href: `/signin?next=${encodeURIComponent(location.pathname)}` }, "Sign in"));
+  }
+  document.getElementById("nav").replaceChildren(...links);
+}
+
+async function start() {
+  const path = location.pathname.replace(/\/+$/, "") || "/";
+  let key = null;
+  try {
+    key = await me();
+  } catch (e) {
+    await nav(null);
+    render("Service unavailable", h("h1", {}, "The service is not answering"), errorBox(e));
+    return;
+  }
+  await nav(key);
+  const match = ROUTES.map(([re, name]) => [re.exec(path), name]).find(([m]) => m);
+  if (!match) {
+    render("Not found", h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "/" }, "Go to the start page")));
+    return;
+  }
+  const [m, name] = match;
+  if (!PUBLIC.has(name) && !key) {
+    location.replace(`/signin?next=${encodeURIComponent(path)}`);
+    return;
+  }
+  try {
+    const page = await import(`./pages/${name}.js`);
+    await page.show({ key, params: m.slice(1).map((p) => (p === undefined ? undefined : decodeURIComponent(p))), can: (...s) => can(key, ...s), token });
+  } catch (e) {
+    render("Error", h("h1", {}, "Something went wrong"), errorBox(e));
+  }
+  document.body.dataset.ready = "true"; // for tests and screenshots: the page has rendered its data
+}
+
+start();
