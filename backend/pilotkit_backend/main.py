@@ -33,6 +33,7 @@ from pilotkit_backend.core.problems import install_problem_handlers
 from pilotkit_backend.db.engine import make_engine, make_session_factory
 from pilotkit_backend.services.idempotency import IdempotencyStore
 from pilotkit_backend.services.ratelimit import TokenBucketLimiter
+from pilotkit_backend.web import mount_web
 
 log = logging.getLogger("pilotkit_backend")
 
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(jobs.router)
     app.include_router(contracts.router)
+    mount_web(app)  # the web frontend, offline /docs, public registries, pilot reports (pilotkit_backend.web)
     return app
 
 
