@@ -9,10 +9,10 @@ then 30% spend at 20 merchants (half signed and submitted by the till), and the 
 Baseline: the same Anvil binary on this machine, automine on, web3.py over IPC sending one ETH transfer from an
 unlocked dev account and waiting for its receipt, N times — the loop a script without batching would write.
 
-Figures: replay wall time (the steps on the chain: signing, sending, mining, receipts; node start, reading back
-the final state, invariants and reports are reported separately as the total), transactions per second, beneficiary-level operations per second (an
-enrolment, a payment, a claim, a spend, a redemption each count as one), and both as a ratio to the baseline's
-transfers per second. Target (issue 5): operations per second >= 5x the baseline, and under 60 s.
+Figures: replay wall time (the steps on the chain: signing, sending, mining, receipts; node start, reading
+back the final state and invariants are in the total), transactions per second, beneficiary-level operations
+per second (an enrolment, a payment, a claim, a spend, a redemption each count as one), and both as a ratio
+to the baseline's transfers per second. Target (issue 5): operations per second >= 5x the baseline, and under 60 s.
 """
 
 from __future__ import annotations

@@ -92,11 +92,11 @@ def compare(a: dict[str, Any], b: dict[str, Any], before: str = "a", after: str 
             diff.add("cost per served person (USD)", what=name, before=ca.get(name), after=cb.get(name))
     ma = {(m["step"], m["attempt"]): m for m in a["misuse"]}
     mb = {(m["step"], m["attempt"]): m for m in b["misuse"]}
-    for key in sorted(set(ma) | set(mb)):
-        x, y = ma.get(key), mb.get(key)
-        if (x and x["observed"]) != (y and y["observed"]):
-            diff.add("misuse attempts", what=f"step {key[0]} {key[1]}", before=x and x["observed"],
-                     after=y and y["observed"])
+    for step_key in sorted(set(ma) | set(mb)):
+        ma_x, mb_y = ma.get(step_key), mb.get(step_key)
+        if (ma_x and ma_x["observed"]) != (mb_y and mb_y["observed"]):
+            diff.add("misuse attempts", what=f"step {step_key[0]} {step_key[1]}", before=ma_x and ma_x["observed"],
+                     after=mb_y and mb_y["observed"])
     ia = {i["name"]: i["ok"] for i in a["invariants"]}
     ib = {i["name"]: i["ok"] for i in b["invariants"]}
     for name in sorted(set(ia) | set(ib)):

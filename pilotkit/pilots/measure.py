@@ -97,7 +97,7 @@ def _credits(engine: Replay, state: dict[str, Any], invariants: list[dict[str, A
 
 def _certs(engine: Replay, state: dict[str, Any], invariants: list[dict[str, Any]]) -> None:
     counts = {"Valid": 0, "Revoked": 0, "Suspended": 0, "Superseded": 0}
-    wrong = []
+    wrong: list[str] = []
     everything = engine.certificates + engine.batch_docs
     for cert in everything:
         status = engine._verify(cert)

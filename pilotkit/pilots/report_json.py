@@ -53,7 +53,7 @@ def build_result(engine: Replay, measured: dict[str, Any], chain: dict[str, Any]
     total_gas = sum(s["total"] for s in gas.values())
     unit, served = _served(engine)
     presets = presets_for(scenario.chain.presets, scenario.chain.custom_presets)
-    steps = [{
+    steps: list[dict[str, Any]] = [{
         "step": r.step.number, "do": r.step.kind, "label": r.step.label, "line": r.step.line, "note": r.step.note,
         "ok": r.ok, "transactions": r.transactions, "gas": r.gas, "detail": r.detail, "problems": r.problems,
     } for r in engine.records]

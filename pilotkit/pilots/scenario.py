@@ -53,7 +53,8 @@ METRICS: dict[str, str] = {
 
 #: Which contract each step kind needs deployed before it.
 NEEDS = {
-    "enrol": "cash", "fund": "cash", "round": "cash", "sweep": "cash", "suspend": "cash", "reinstate": "cash", "remove": "cash",
+    "enrol": "cash", "fund": "cash", "round": "cash", "sweep": "cash", "suspend": "cash", "reinstate": "cash",
+    "remove": "cash",
     "approve_merchants": "cash", "spend": "cash", "redeem": "cash", "wallet_recovery": "cash",
     "register_project": "credits", "issue_credits": "credits", "transfer_credits": "credits",
     "retire_credits": "credits", "freeze_credits": "credits", "accredit_issuer": "certs",

@@ -230,8 +230,11 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "network": _TEXT,
-                "genesis_time": {"oneOf": [{"type": "integer", "minimum": 1},
-                                           {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?$"}]},
+                "genesis_time": {
+                    "description": "UNIX seconds or a UTC date: 2026-01-05 or 2026-01-05T08:00:00Z",
+                    "oneOf": [{"type": "integer", "minimum": 1},
+                              {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?$"}],
+                },
                 "block_time": {"type": "integer", "minimum": 1, "maximum": 3600},
                 "presets": {"type": "array", "items": _TEXT, "uniqueItems": True},
                 "custom_presets": {"type": "array", "items": _PRESET},
