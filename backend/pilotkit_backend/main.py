@@ -26,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from pilotkit_backend.api.routes import programmes, rounds
 from pilotkit_backend.api.routes import contracts, health, jobs, keys
 from pilotkit_backend.api.routes import beneficiaries, merchants
+from pilotkit_backend.api.routes import credits, public_credits
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
 from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
@@ -149,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rounds.router)
     app.include_router(beneficiaries.router)
     app.include_router(merchants.router)
+    app.include_router(credits.router)
+    app.include_router(public_credits.router)
     mount_web(app)  # the web frontend, offline /docs, public registries, pilot reports (pilotkit_backend.web)
     return app
 
