@@ -35,6 +35,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Contract errors about the submitted values (422); every other contract error is a state conflict (409).
 INPUT_ERRORS: frozenset[str] = frozenset(
     {
+        "BatchNotFound",
         "BatchTooLarge",
         "DeadlineExpired",
         "EmptyBatch",
@@ -58,6 +59,7 @@ INPUT_ERRORS: frozenset[str] = frozenset(
         "InvalidWallet",
         "LengthMismatch",
         "MissingEvidence",
+        "ProjectNotFound",
         "ReasonTooLong",
         "ZeroAddress",
         "ZeroAmount",
