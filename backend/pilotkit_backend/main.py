@@ -27,6 +27,7 @@ from pilotkit_backend.api.routes import programmes, rounds
 from pilotkit_backend.api.routes import contracts, health, jobs, keys
 from pilotkit_backend.api.routes import beneficiaries, merchants
 from pilotkit_backend.api.routes import credits, public_credits
+from pilotkit_backend.api.routes import certificates, public_certificates
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
 from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
@@ -152,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(merchants.router)
     app.include_router(credits.router)
     app.include_router(public_credits.router)
+    app.include_router(certificates.router)
+    app.include_router(public_certificates.router)
     mount_web(app)  # the web frontend, offline /docs, public registries, pilot reports (pilotkit_backend.web)
     return app
 
