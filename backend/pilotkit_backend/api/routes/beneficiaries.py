@@ -156,7 +156,11 @@ def _detail(session: Session, chain: ChainContext, row: BeneficiaryRecord, key: 
 
 
 def _by_index(session: Session, chain: ChainContext, programme: RegisteredContract, index: int) -> BeneficiaryRecord:
-    return svc.require_enrolled(svc.record_by_index(session, chain.chain_id, programme.address, index))
+    found = svc.record_by_index(session, chain.chain_id, programme.address, index)
+    if found is None:  # maybe enrolled by a job not settled yet
+        svc.settle(session, chain, programme.address)
+        found = svc.record_by_index(session, chain.chain_id, programme.address, index)
+    return svc.require_enrolled(found)
 
 
 # ---------------------------------------------------------------------------------------------------------- routes

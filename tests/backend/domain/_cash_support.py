@@ -1,0 +1,78 @@
+"""Helpers for the cash beneficiary and merchant API tests: registration, enrolment, CSV files, wallets, and a
+funded, approved voucher round set up directly on chain (the rounds API is tested elsewhere)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from _domain_support import DAY, USDC, Service
+from eth_account import Account
+from eth_utils import keccak
+
+from pilotkit.accounts.signer import Signer
+
+PERIOD = 30 * DAY
+
+
+def register(service: Service, alias: str = "CashProgramme") -> str:
+    """Register a deployed programme with a fresh admin key; returns its address."""
+    address = service.chain.address(alias)
+    response = service.post("/v1/contracts", service.key("admin"),
+                            {"kind": "programme", "address": address, "label": f"test {alias}"})
+    assert response.status_code == 201, response.text
+    return address
+
+
+def wallet(label: str) -> Signer:
+    """A deterministic throw-away wallet with a known key (for signatures)."""
+    return Signer(Account.from_key(keccak(text=f"pilotkit api cash test wallet:{label}")), f"wallet:{label}")
+
+
+def address_of(label: str) -> str:
+    return Account.from_key(keccak(text=f"pilotkit api cash test address:{label}")).address
+
+
+def base(programme: str) -> str:
+    return f"/v1/programmes/{programme}/beneficiaries"
+
+
+def enrol(service: Service, token: str, programme: str, identifier: str, wallet_address: str,
+          **kwargs: Any) -> dict[str, Any]:
+    """Enrol through the API and wait for the job to confirm; returns the 202 body."""
+    response = service.post(base(programme), token, {"identifier": identifier, "wallet": wallet_address}, **kwargs)
+    service.confirmed(response, token)
+    return response.json()
+
+
+def lookup(service: Service, token: str, programme: str, identifier: str) -> Any:
+    return service.post(f"{base(programme)}/lookup", token, {"identifier": identifier}, idem=None)
+
+
+def csv_file(rows: list[tuple[str, str]] | list[str], header: str = "identifier,wallet") -> bytes:
+    lines = [header] + [r if isinstance(r, str) else f"{r[0]},{r[1]}" for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload(service: Service, token: str, programme: str, data: bytes, *, idem: str | bool = True,
+           filename: str = "people.csv") -> Any:
+    return service.post(f"{base(programme)}/bulk", token, idem=idem,
+                        files={"file": (filename, io.BytesIO(data), "text/csv")})
+
+
+def voucher_round(service: Service, indexes: list[int], amount: int = 25 * USDC) -> int:
+    """A FlatPush round on the VoucherProgramme, proposed by the disburser and approved (funded) by the approver,
+    paid to `indexes` at once (their entitlement grows by `amount`). Sent directly on chain."""
+    chain = service.chain
+    programme = chain.contracts["VoucherProgramme"]
+    token = chain.contracts["TestStablecoin"]
+    approver, disburser = chain.signer("approver"), chain.signer("disburser")
+    budget = amount * max(1, len(indexes))
+    token.approve(programme.address, budget, sender=approver)
+    opens = chain.control.window_start(2 * DAY, PERIOD)
+    params = (0, budget, amount, opens, opens + 2 * DAY, bytes(32), approver.address, keccak(text=f"plan {opens}"))
+    result = programme.proposeRound(params, sender=disburser)
+    round_id = int(result.events_named("RoundProposed")[0].args["roundId"])
+    programme.approveRound(round_id, sender=approver)
+    programme.payFlat(round_id, indexes, sender=disburser)
+    return round_id
