@@ -34,7 +34,9 @@ function verdictView(registry, docHash, answer) {
     fact("Issuer", [issuer.name || "(no name)", " ", h("span", { class: "mono muted" }, issuer.address ? `(${issuer.address})` : "")]);
     fact("Issued", when(answer.issued_at));
     fact("Expires", answer.expires_at ? when(answer.expires_at) : "never");
-    if (answer.revoked_at) fact(status === "suspended" ? "Suspended" : "Revoked", when(answer.revoked_at));
+    const changed = answer.revoked_at || answer.status_changed_at;
+    const changedLabel = { revoked: "Revoked on", suspended: "Suspended on", superseded: "Superseded on" }[status];
+    if (changed && changedLabel) fact(changedLabel, when(changed));
   }
   fact("Document fingerprint", h("span", { class: "mono" }, docHash));
   fact("Registry", h("span", { class: "mono" }, registry));
