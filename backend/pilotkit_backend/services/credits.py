@@ -186,3 +186,23 @@ def retire(idem: IdempotencyContext, chain: ChainContext, settings: Settings, ke
             created_by_key=key.id))
         session.flush()
     return job, value
+
+
+def set_allowlist_enabled(idem: IdempotencyContext, chain: ChainContext, settings: Settings, key: AuthenticatedKey,
+                          row: RegisteredContract, enabled: bool) -> Job:
+    """Queue `setHolderAllowlistEnabled` as the admin signer (effect check: `holderAllowlistEnabled`)."""
+    data = chain.encode(CONTRACT, "setHolderAllowlistEnabled", enabled)
+    check = make_effect_check(row.address, chain.encode(CONTRACT, "holderAllowlistEnabled"),
+                              TRUE_WORD if enabled else FALSE_WORD)
+    return _submit(idem, chain, settings, key, row, Call("credits.allowlist_enabled", "admin", row.address, data,
+                                                         check))
+
+
+def set_allowlisted(idem: IdempotencyContext, chain: ChainContext, settings: Settings, key: AuthenticatedKey,
+                    row: RegisteredContract, holders: list[str], allowed: bool) -> Job:
+    """Queue `setHolderAllowlisted(holders, allowed)` as the admin signer."""
+    addresses = [to_checksum_address(h) for h in holders]
+    data = chain.encode(CONTRACT, "setHolderAllowlisted", addresses, allowed)
+    check = make_effect_check(row.address, chain.encode(CONTRACT, "isHolderAllowlisted", addresses[-1]),
+                              TRUE_WORD if allowed else FALSE_WORD)
+    return _submit(idem, chain, settings, key, row, Call("credits.allowlist", "admin", row.address, data, check))

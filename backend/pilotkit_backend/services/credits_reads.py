@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, or_, select
 from sqlalchemy.orm import Session
 
 from pilotkit.contracts.reverts import ContractRevert
@@ -204,16 +204,17 @@ def retirements(session: Session, engine: Engine, chain: ChainContext, registry:
 def retirement_event(engine: Engine, chain: ChainContext, registry: str, retirement_id: int) -> StoredEvent | None:
     """The indexed CreditsRetired event of one retirement (None while not indexed).
 
-    Event args are stored as canonical JSON (sorted keys; `retirementId` sorts last), so the id is matched at
-    the end of the text, then checked after decoding.
+    Event args are stored as canonical JSON (sorted keys; `retirementId` sorts last; integers as numbers or
+    strings), so the id is matched at the end of the text, then checked after decoding.
     """
     from eth_utils import to_checksum_address
 
-    pattern = f'%"retirementId":"{int(retirement_id)}"}}'
+    number = int(retirement_id)
     statement = select(EVENTS).where(
         EVENTS.c.chain_id == chain.chain_id, EVENTS.c.indexer == INDEXER_NAME,
         EVENTS.c.contract == to_checksum_address(registry), EVENTS.c.name == "CreditsRetired",
-        EVENTS.c.args.like(pattern)).order_by(EVENTS.c.block_number, EVENTS.c.log_index)
+        or_(EVENTS.c.args.like(f'%"retirementId":"{number}"}}'), EVENTS.c.args.like(f'%"retirementId":{number}}}')),
+    ).order_by(EVENTS.c.block_number, EVENTS.c.log_index)
     from pilotkit_backend.services.indexer_queries import _stored
 
     with engine.connect() as conn:

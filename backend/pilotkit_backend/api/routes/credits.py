@@ -447,3 +447,43 @@ def erase_beneficiary(registry: RegistryPath,
 def read_summary(registry: RegistryPath, key: Reader, session: SessionDep, chain: ChainDep) -> SummaryPublic:
     row = _find(session, chain, registry, key)
     return SummaryPublic(**credits_reads.summary(session.get_bind(), chain, row.address))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------- allowlist
+
+class AllowlistEnabledBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(description="when on, only allowlisted holders may receive credits")
+
+
+class AllowlistBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holders: list[Annotated[str, Field(pattern=ADDRESS)]] = Field(min_length=1, max_length=200)
+    allowed: bool
+
+    @field_validator("holders")
+    @classmethod
+    def _holders(cls, value: list[str]) -> list[str]:
+        for holder in value:
+            _not_zero(holder, "a holder")
+        if len({h.lower() for h in value}) != len(value):
+            raise ValueError("holders must not repeat")
+        return value
+
+
+@router.post("/allowlist/enabled", status_code=202, response_model=JobAccepted, responses=WRITE_RESPONSES,
+             summary="Switch the holder allowlist on or off (admin)")
+def set_allowlist_enabled(registry: RegistryPath, body: AllowlistEnabledBody, key: Admin, chain: ChainDep,
+                          settings: SettingsDep, idem: IdempotencyDep) -> JobAccepted:
+    row = _find(idem.session, chain, registry, key)
+    return accepted(credits.set_allowlist_enabled(idem, chain, settings, key, row, body.enabled))
+
+
+@router.post("/allowlist", status_code=202, response_model=JobAccepted, responses=WRITE_RESPONSES,
+             summary="Add holders to, or remove them from, the allowlist (admin)")
+def set_allowlisted(registry: RegistryPath, body: AllowlistBody, key: Admin, chain: ChainDep, settings: SettingsDep,
+                    idem: IdempotencyDep) -> JobAccepted:
+    row = _find(idem.session, chain, registry, key)
+    return accepted(credits.set_allowlisted(idem, chain, settings, key, row, body.holders, body.allowed))
