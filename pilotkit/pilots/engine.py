@@ -346,10 +346,11 @@ class Replay:
 
     def _do_fund(self, step: Step) -> None:
         funder = self.role["funder"]
-        self.send("token", "mint", funder.address, step.params["amount"], sender=self.role["admin"])
+        amount = int(step.params.get("amount") or step.params["per_beneficiary"] * self.actors.beneficiaries)
+        self.send("token", "mint", funder.address, amount, sender=self.role["admin"])
         self.send("token", "approve", self.actions.address("cash"), MAX_UINT, sender=funder)
         assert self.current is not None
-        self.current.detail["minted"] = _units(step.params["amount"])
+        self.current.detail["minted"] = _units(amount)
 
     def _do_wallet_recovery(self, step: Step) -> None:
         index = int(step.params["beneficiary"])

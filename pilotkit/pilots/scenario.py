@@ -217,7 +217,7 @@ class Scenario:
         return [c for s in self.steps if s.kind == "deploy" for c in s.params["contracts"]]
 
 
-_AMOUNT_KEYS = {"amount"}
+_AMOUNT_KEYS = {"amount", "per_beneficiary"}
 _DURATION_KEYS = {"window", "by", "valid_for"}
 
 
@@ -288,6 +288,8 @@ def from_document(document: Document) -> Scenario:
         elif needed and needed != "any" and needed not in deployed:
             problem(("steps", i), f"'{kind}' needs the {needed} contract: deploy it in an earlier step "
                     f"(do: deploy, contracts: [{needed}])")
+        if kind == "fund" and ("amount" in params) == ("per_beneficiary" in params):
+            problem(("steps", i), "give the funding as exactly one of amount or per_beneficiary (scales with --full)")
         if kind == "deploy":
             deployed.update(params["contracts"])
         if kind == "round" and params["kind"] == "claim" and "claim_share" not in params:

@@ -85,7 +85,7 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
     "deploy": _step(["contracts"], contracts={"type": "array", "minItems": 1, "uniqueItems": True,
                                               "items": {"enum": ["cash", "credits", "certs"]}}),
     "enrol": _step(count=_COUNT_OR_ALL, batch={"type": "integer", "minimum": 1, "maximum": 150}),
-    "fund": _step(["amount"], amount=_AMOUNT),
+    "fund": _step(amount=_AMOUNT, per_beneficiary=_AMOUNT),
     "round": _step(
         ["kind", "amount"],
         kind={"enum": ["push", "list", "claim"]},

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import os
+
 import pytest
 
 from .conftest import PILOTS
@@ -22,6 +24,18 @@ def test_scenario_replays_green(name: str, replayed: Replayed) -> None:
     assert result["invariants"] and all(i["ok"] for i in result["invariants"])
     assert result["expectations"] and all(e["ok"] for e in result["expectations"])
     assert result["scenario"]["modelled_on"]["pilot"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("PILOTKIT_PILOTS_FULL"), reason="full sizes: set PILOTKIT_PILOTS_FULL=1")
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_replays_green_at_full_size(name: str, project: Any) -> None:
+    from pilotkit.pilots.engine import replay_file
+
+    result = replay_file(PILOTS / f"{name}.yaml", project=project, full=True)
+    failures = "\n".join(result["summary"]["failures"])  # expectations are written for the CI size: not checked
+    assert all(step["ok"] for step in result["steps"]) and all(i["ok"] for i in result["invariants"]), failures
+    assert all(m["refused_as_expected"] for m in result["misuse"])
 
 
 def test_catalogue_covers_the_issue(replayed: Replayed) -> None:
