@@ -154,10 +154,12 @@ def set_frozen(idem: IdempotencyContext, chain: ChainContext, settings: Settings
 
 def transfer(idem: IdempotencyContext, chain: ChainContext, settings: Settings, key: AuthenticatedKey,
              row: RegisteredContract, batch_id: int, amount: int, to: str) -> Job:
-    """Queue `safeTransferFrom(custody, to, batch, amount)` as the custody signer."""
+    """Queue `safeTransferFrom(custody, to, batch, amount)` as the custody signer (422 BatchNotFound for an
+    unknown batch, which ERC-1155 alone would report as an insufficient balance)."""
     custody = custody_address(chain)
     if to_checksum_address(to) == custody:
         raise Unprocessable("to is the custody account itself; name another holder")
+    chain.call(row.address, CONTRACT, "batch", batch_id)
     data = chain.encode(CONTRACT, "safeTransferFrom", custody, to_checksum_address(to), batch_id, amount, b"")
     return _submit(idem, chain, settings, key, row, Call("credits.transfer", CUSTODY_ROLE, row.address, data))
 
