@@ -134,3 +134,20 @@ def test_upload_refusals(service: Service) -> None:
     huge = service.client.post(url, content=b"x" * 10, headers={
         "Content-Type": "multipart/form-data; boundary=xyz", "Content-Length": str(10**9)})
     assert huge.status_code == 413
+
+
+def test_on_postgresql_batch_storage_subject_key_and_status_dates(pg_service: Service) -> None:
+    """Where the database matters: bulk document rows, the generated subject key, the JSON-text event match."""
+    service = pg_service
+    registry = register(service)
+    issuer = service.key("issuer")
+    hashes = [doc(f"pg member {i}") for i in range(300)]
+    batch = issue_batch(service, issuer, registry, hashes)
+    first = issue(service, issuer, registry, doc("pg single"), subject="P-1")
+    second = issue(service, issuer, registry, doc("pg single 2"), subject="P-1")
+    assert first["subject_hash"] == second["subject_hash"]
+    act(service, issuer, registry, hashes[150], "revoke", {"reason_code": 4})
+    service.wait_indexed()
+    answer = verdict(service, registry, hashes[150])
+    assert answer["status"] == "revoked" and answer["root"] == batch["root"] and answer["revoked_at"]
+    assert verdict(service, registry, hashes[151])["status"] == "valid"
