@@ -61,13 +61,14 @@ def _serve(args: argparse.Namespace, project: object, session: object) -> int:
     """Register the demo contracts with a fresh service database, print API keys, serve until Ctrl-C."""
     from pathlib import Path
 
-    from pilotkit.cli.serve_cmd import serve_app
     from pilotkit_backend.core.config import Settings
     from pilotkit_backend.db.engine import make_engine, make_session_factory
     from pilotkit_backend.db.migrate import upgrade_database
     from pilotkit_backend.main import create_app
     from pilotkit_backend.services.demo import prepare_demo_service
     from pilotkit_backend.services.runtime import attach_chain, open_chain
+
+    from pilotkit.cli.serve_cmd import serve_app
 
     root: Path = project.root  # type: ignore[attr-defined]
     url = args.database_url
