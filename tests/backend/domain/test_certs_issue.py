@@ -152,13 +152,13 @@ def test_a_failed_issuance_can_be_issued_again(service: Service) -> None:
 def test_batch_is_stored_with_proofs_served_by_page(service: Service) -> None:
     registry = register(service)
     issuer = service.key("issuer")
-    hashes = [doc(f"member {i}") for i in range(1500)]  # above the inline-proof limit
+    hashes = [doc(f"member {i}") for i in range(10_000)]  # the largest batch; above the inline-proof limit
     started = time.perf_counter()
     response = service.post(f"{base(registry)}/batches", issuer, {"doc_hashes": hashes, "schema_id": "cohort:2026"})
     assert response.status_code == 202, response.text
     body = response.json()
-    print(f"batch of 1,500 accepted in {time.perf_counter() - started:.2f} s")
-    assert body["proofs"] is None and body["count"] == 1500 and body["proofs_url"].endswith("/proofs")
+    print(f"batch of 10,000 accepted in {time.perf_counter() - started:.2f} s")
+    assert body["proofs"] is None and body["count"] == 10_000 and body["proofs_url"].endswith("/proofs")
     service.confirmed(response, issuer)
     auditor = service.key("auditor")
     seen: list[dict] = []
@@ -171,11 +171,11 @@ def test_batch_is_stored_with_proofs_served_by_page(service: Service) -> None:
         if cursor is None:
             break
     assert [i["doc_hash"] for i in seen] == hashes
-    assert all(verify_proof(leaf(i["doc_hash"]), i["proof"], body["root"]) for i in seen[::97])
-    one = service.get(body["proofs_url"], auditor, params={"doc_hash": hashes[1234]}).json()["items"]
-    assert one[0]["position"] == 1234
+    assert all(verify_proof(leaf(i["doc_hash"]), i["proof"], body["root"]) for i in seen[::997])
+    one = service.get(body["proofs_url"], auditor, params={"doc_hash": hashes[9876]}).json()["items"]
+    assert one[0]["position"] == 9876
     batch = service.get(f"{base(registry)}/batches/{body['root']}", auditor).json()
-    assert batch["state"] == "valid" and batch["count"] == 1500
+    assert batch["state"] == "valid" and batch["count"] == 10_000
     assert service.get(f"{base(registry)}/batches", auditor).json()["items"][0]["root"] == body["root"]
     assert verdict(service, registry, hashes[777])["status"] == "valid"
     act(service, issuer, registry, hashes[777], "suspend", {"reason_code": 6})
