@@ -8,6 +8,7 @@ A key bound to another registry gets 404. Writes answer 202 with the job (Idempo
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -48,6 +49,8 @@ UINT128_MAX = 2**128 - 1
 SHORT_STRING = r"^[!-~](?:[ -~]{0,30}[!-~])?$"  # 1..32 printable ASCII, no leading or trailing space
 HASH32 = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+ID_CURSOR = re.compile(r"[0-9]{1,18}")
+EVENT_CURSOR = re.compile(r"[0-9]{1,18}\.[0-9]{1,9}")
 MAX_REASON_BYTES = 256  # the contract's MAX_REASON_LENGTH
 MAX_URI_BYTES = 512  # the contract's MAX_URI_LENGTH
 
@@ -68,15 +71,15 @@ def _not_zero(value: str, what: str) -> str:
 
 
 def _no_controls(value: str) -> str:
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-        raise ValueError("must not contain control or format characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value):
+        raise ValueError("must not contain control, format or surrogate characters")
     return value
 
 
 def _id_cursor(cursor: str | None) -> int:
     if cursor is None:
         return 0
-    if not cursor.isdigit() or len(cursor) > 20:
+    if not ID_CURSOR.fullmatch(cursor):
         raise BadRequest("cursor is not one this API returned")
     return int(cursor)
 
@@ -417,6 +420,8 @@ def list_retirements(registry: RegistryPath, key: Reader, session: SessionDep, c
                      cursor: Annotated[str | None, Query(max_length=64)] = None, limit: LimitQuery = 50,
                      order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc") -> RetirementPage:
     row = _find(session, chain, registry, key)
+    if cursor is not None and not EVENT_CURSOR.fullmatch(cursor):
+        raise BadRequest("cursor is not one this API returned")
     items, next_cursor = credits_reads.retirements(session, session.get_bind(), chain,  # type: ignore[arg-type]
                                                    row.address, cursor, limit, order == "desc")
     return RetirementPage(items=[RetirementPublic(**r) for r in items], next_cursor=next_cursor)
