@@ -26,12 +26,17 @@ export function main() {
   return document.getElementById("main");
 }
 
+/** Replace `el`'s children (nested arrays flattened; null, undefined and false left out). */
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}
+
 /** Replace the page's content; sets the document title and moves focus for screen readers on navigation. */
 export function render(title, ...children) {
   document.title = title ? `${title} · pilotkit` : "pilotkit";
   const m = main();
-  m.replaceChildren(...children.flat().filter(Boolean));
-  return m;
+  return fill(m, children);
 }
 
 export function errorBox(e) {

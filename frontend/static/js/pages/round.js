@@ -2,7 +2,7 @@
 // An approver approves from here; the key that proposed the round is not offered the button (the API refuses
 // it too). A disburser starts the disbursement.
 import { ApiError, api } from "../api.js";
-import { amount, badge, card, count, crumbs, errorBox, h, render, table, when } from "../ui.js";
+import { amount, badge, card, count, crumbs, errorBox, fill, h, render, table, when } from "../ui.js";
 
 const POLL_MS = 1500;
 
@@ -93,7 +93,7 @@ export async function show({ params, key, can }) {
     const byStatus = Object.entries(p.jobs_by_status || {});
     const failures = p.failures || [];
     const mine = await jobRows();
-    body.replaceChildren(
+    fill(body,
       h("p", {}, "State: ", badge(round.state), ` · ${round.mode === "claim" ? "beneficiaries claim" : "paid by the service"} · window ${when(round.starts_at)} – ${when(round.ends_at)}`),
       h("dl", { class: "facts" },
         h("dt", {}, "Proposed by"), h("dd", { id: "proposer" }, round.proposer_key_label || "—"),
@@ -104,7 +104,7 @@ export async function show({ params, key, can }) {
       h("div", { class: "cards" }, card("Budget", money(round.budget)), card("Paid", money(round.paid)),
         card("Remaining", money(round.remaining)), card("Beneficiaries", count(round.beneficiaries))),
       h("h2", {}, "Disbursement progress"),
-      h("p", {}, `${count(done)} of ${count(planned)} beneficiaries in confirmed payment jobs (${pct}%); ${count(p.jobs ?? 0)} jobs.`),
+      h("p", {}, `${count(done)} of ${count(planned)} beneficiaries in confirmed payment jobs (${pct}%); ${count(p.jobs ?? 0)} payment job${p.jobs === 1 ? "" : "s"}.`),
       bar,
       byStatus.length ? table("Payment jobs by status", [
         { label: "Job status", cell: ([s]) => badge(s) }, { label: "Jobs", num: true, cell: ([, n]) => count(n) },
