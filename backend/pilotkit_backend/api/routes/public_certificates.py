@@ -71,7 +71,13 @@ def verify_by_hash(registry: RegistryPath, doc_hash: HashPath, session: SessionD
     return verify_document(session, chain, address, certs.hash32(doc_hash, "doc_hash"), _root(root))
 
 
-@router.post("/certificate-registries/{registry}/verify", response_model=Verdict,
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}}}
+CREDENTIAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": "the Verifiable Credential as exported by .../credential"}}}}}
+
+
+@router.post("/certificate-registries/{registry}/verify", response_model=Verdict, openapi_extra=UPLOAD_BODY,
              responses=problem_responses(413, 415), summary="Verify a document by uploading it (multipart 'file')")
 async def verify_by_upload(registry: RegistryPath, request: Request, session: SessionDep, chain: ChainDep) -> Verdict:
     address = await run_in_threadpool(_registry, session, chain, registry)
@@ -115,6 +121,7 @@ def _details(session: Any, chain: Any, address: str, doc: str, verdict: Verdict)
 
 
 @router.post("/credentials/verify", response_model=CredentialVerdict, responses=problem_responses(413),
+             openapi_extra=CREDENTIAL_BODY,
              summary="Check a Verifiable Credential: signature, issuer and live on-chain status")
 async def verify_vc(request: Request, session: SessionDep, chain: ChainDep) -> CredentialVerdict:
     body = bytearray()
