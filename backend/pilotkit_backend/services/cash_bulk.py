@@ -44,6 +44,7 @@ from pilotkit_backend.services.writes import Call, submit_many
 MAX_ROWS = 100_000
 HEADER = ("identifier", "wallet")
 EVENTS = cast(Table, IndexedEvent.__table__)
+RECORDS = cast(Table, BeneficiaryRecord.__table__)
 
 
 @dataclass
@@ -178,7 +179,7 @@ def enrol_csv(session: Session, chain: ChainContext, settings: Settings, program
         for job, chunk in zip(result.jobs, chunks, strict=True) for position, (bid, wallet) in enumerate(chunk)
     ]
     for start in range(0, len(records), 5000):
-        session.execute(insert(BeneficiaryRecord), records[start:start + 5000])
+        session.execute(insert(RECORDS), records[start:start + 5000])
     session.flush()
     result.accepted = len(good)
     return result

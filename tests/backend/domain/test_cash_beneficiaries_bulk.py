@@ -141,3 +141,19 @@ def test_a_100000_row_file_is_validated_and_queued(quiet_service: Service) -> No
         assert session.execute(text("SELECT count(*) FROM jobs WHERE kind = 'cash.enrol_batch'")).scalar_one() == 667
     too_many = upload(service, registrar, programme, csv_file([f"x{i},0x{i:040x}" for i in range(1, 100_002)]))
     assert too_many.status_code == 422 and "100000" in too_many.json()["detail"]
+
+
+def test_batch_calldata_and_checksums_match_eth_abi_and_eth_utils(service: Service) -> None:
+    import os
+
+    from eth_utils import to_checksum_address
+    from pilotkit_backend.services.cash_beneficiaries import checksum_address, enrol_batch_calldata
+
+    chain = service.chain.context
+    for n in (1, 2, 150):
+        ids = [os.urandom(32) for _ in range(n)]
+        wallets = [to_checksum_address(os.urandom(20)) for _ in range(n)]
+        assert enrol_batch_calldata(chain, ids, wallets) == chain.encode("CashProgramme", "enrolBatch", ids, wallets)
+    for _ in range(500):
+        raw = os.urandom(20).hex()
+        assert checksum_address(raw) == to_checksum_address(raw)
