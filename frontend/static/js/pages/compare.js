@@ -1,8 +1,11 @@
 // Compare two replay runs: pilotkit's own comparison text when available, and every value that differs.
 import { api } from "../api.js";
-import { crumbs, h, render, table } from "../ui.js";
+import { crumbs, h, render, short, table } from "../ui.js";
 
-const show1 = (v) => (v === undefined || v === null ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+function show1(v) {
+  const text = v === undefined || v === null ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return text.length > 42 ? h("span", { title: text }, short(text, 12)) : text;
+}
 
 export async function show() {
   const q = new URLSearchParams(location.search);
@@ -15,7 +18,7 @@ export async function show() {
     cmp.text ? [h("h2", {}, "What changed"), h("pre", { class: "diff" }, cmp.text)] : null,
     h("h2", {}, `Values that differ (${cmp.differences.length}${cmp.truncated ? "+" : ""})`),
     table("Values that differ", [
-      { label: "Value", cell: (d) => h("span", { class: "mono" }, d.path) },
+      { label: "Value", cell: (d) => h("code", { class: "path" }, d.path) },
       { label: a, cell: (d) => show1(d.a) },
       { label: b, cell: (d) => show1(d.b) },
     ], cmp.differences, { empty: "The two runs gave the same results." }));
