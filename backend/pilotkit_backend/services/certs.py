@@ -121,31 +121,28 @@ def leaf_hex(doc_hash: str) -> str:
 
 
 class _TreeCache:
-    """The last few batch trees built, by record id (a 10,000-leaf tree takes tens of ms to rebuild)."""
+    """The last few batch trees built, by root (a 10,000-leaf tree takes tens of ms to rebuild). A root commits
+    to its leaves and their order, so a cached tree is right for every database that stores that root."""
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._trees: OrderedDict[int, MerkleTree] = OrderedDict()
+        self._trees: OrderedDict[str, MerkleTree] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, session: Session, record: CertRecord) -> MerkleTree:
         with self._lock:
-            tree = self._trees.get(record.id)
+            tree = self._trees.get(record.root)
             if tree is not None:
-                self._trees.move_to_end(record.id)
+                self._trees.move_to_end(record.root)
                 return tree
         tree = MerkleTree.from_documents(documents(session, record.id))
         if "0x" + tree.root.hex() != record.root:  # a stored tree must match its root; never serve a wrong proof
             raise RuntimeError("stored batch does not match its root")
         with self._lock:
-            self._trees[record.id] = tree
+            self._trees[record.root] = tree
             while len(self._trees) > self.size:
                 self._trees.popitem(last=False)
         return tree
-
-    def forget(self, record_id: int) -> None:
-        with self._lock:
-            self._trees.pop(record_id, None)
 
 
 TREES = _TreeCache()
@@ -242,7 +239,6 @@ def _clear_failed(session: Session, chain: ChainContext, registry: str, root: st
         session.execute(delete(CertDocument).where(CertDocument.record_id == existing.id))
         session.delete(existing)
         session.flush()
-        TREES.forget(existing.id)
         return
     raise Conflict(f"this issuance is already requested (job {existing.job_id})",
                    type_="/problems/contract/AlreadyIssued", title="AlreadyIssued",
