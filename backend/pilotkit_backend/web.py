@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict

@@ -58,7 +58,8 @@ class LiveService:
     def get(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
         return self.http.get(path, headers=self.headers(token), **kwargs)
 
-    def post(self, path: str, token: str | None, json: Any = None, *, idem: bool = True, **kwargs: Any) -> httpx.Response:
+    def post(self, path: str, token: str | None, json: Any = None, *, idem: bool = True,
+             **kwargs: Any) -> httpx.Response:
         return self.http.post(path, headers=self.headers(token, str(uuid.uuid4()) if idem else None), json=json,
                               **kwargs)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,7 +70,7 @@ def test_overview_shows_money_beneficiaries_rounds_and_a_chart(web: LiveService,
     assert "Money disbursed per day" in page.inner_text("figcaption")
     with page.expect_download() as download:
         page.get_by_role("button", name="Export to CSV").click()
-    csv = open(download.value.path(), encoding="utf-8").read()
+    csv = Path(download.value.path()).read_text(encoding="utf-8")
     assert "Beneficiaries by status" in csv and "active,3" in csv
     assert f"paid,{paid}" in csv and "Field ops lead" in csv
     shot(page, "programme-overview")

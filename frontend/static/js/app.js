@@ -43,6 +43,10 @@ async function nav(key) {
 
 async function start() {
   const path = location.pathname.replace(/\/+$/, "") || "/";
+  const match = ROUTES.map(([re, name]) => [re.exec(path), name]).find(([m]) => m);
+  // the key check and the page's code load at the same time (one round trip less before the data calls)
+  const pageModule = match ? import(`./pages/${match[1]}.js`) : null;
+  pageModule?.catch(() => {});
   let key = null;
   try {
     key = await me();
@@ -52,7 +56,6 @@ async function start() {
     return;
   }
   await nav(key);
-  const match = ROUTES.map(([re, name]) => [re.exec(path), name]).find(([m]) => m);
   if (!match) {
     render("Not found", h("h1", {}, "Page not found"), h("p", {}, h("a", { href: "/" }, "Go to the start page")));
     return;
@@ -63,7 +66,7 @@ async function start() {
     return;
   }
   try {
-    const page = await import(`./pages/${name}.js`);
+    const page = await pageModule;
     await page.show({ key, params: m.slice(1).map((p) => (p === undefined ? undefined : decodeURIComponent(p))), can: (...s) => can(key, ...s), token });
   } catch (e) {
     render("Error", h("h1", {}, "Something went wrong"), errorBox(e));
