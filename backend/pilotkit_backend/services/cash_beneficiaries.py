@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from Crypto.Hash import keccak as _keccak
-from eth_utils import to_checksum_address
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
