@@ -6,8 +6,11 @@ predecessor in O(1) (contracts/credits/SerialRanges.sol). The service finds it w
    batches of projects with the same registry code) — ranges are never removed, so it is still in the list;
 2. walk forward on chain with `serialRange(code, start)` (usually zero or one step) to the true predecessor;
 3. account for batches the service queued whose jobs are not final yet (`credit_issuances`): their ranges are
-   refused at once if they overlap, and the last one below the new start becomes the hint. The verifier signer
-   sends jobs in order, so they are on chain by the time this one is mined.
+   refused at once if they overlap, and the last one below the new start becomes the hint (the job then cannot
+   be mined before that batch: its estimate reverts and the sender waits). A queued batch that would directly
+   follow the new range is refused with 409 until it is final: its own hint assumes nothing is inserted before
+   it, and the sender does not promise to mine the two in order. So ascending back-to-back batches queue fine;
+   a lower range slotted in front of a queued one waits for it.
 Callers serialise per registry (row lock on PostgreSQL, the write lock on SQLite) before reading pending ranges.
 """
 
@@ -82,11 +85,15 @@ def pending_ranges(session: Session, chain_id: int, registry: str, code: str,
 
 def place(chain: ChainContext, engine: Engine, session: Session, registry: str, code: str, start: int, end: int,
           exclude: int | None = None) -> Placement:
-    """Find the hints for range [start, end] under `code`; 409 SerialRangeOverlaps against a queued batch."""
+    """Find the hints for range [start, end] under `code`.
+
+    409 SerialRangeOverlaps against a queued batch; 409 issuance-in-progress when a queued batch would directly
+    follow the new range: that batch's hint expects nothing in between, and the sender may mine either first.
+    """
     code_bytes = bytes.fromhex(code[2:])
     candidate = indexed_predecessor(engine, chain.chain_id, registry, code, start)
     chain_hint, chain_next = chain_predecessor(chain, registry, code_bytes, start, candidate)
-    hint, successor = chain_hint, chain_next
+    hint, successor, blocking = chain_hint, chain_next, None
     for p_start, p_end, job_id in pending_ranges(session, chain.chain_id, registry, code, exclude):
         if p_start <= end and p_end >= start:
             raise Conflict(
@@ -97,7 +104,13 @@ def place(chain: ChainContext, engine: Engine, session: Session, registry: str, 
         if p_start < start:
             hint = max(hint, p_start)
         elif successor == 0 or p_start < successor:
-            successor = p_start
+            successor, blocking = p_start, (p_start, p_end, job_id)
+    if blocking is not None:
+        raise Conflict(
+            f"serials {blocking[0]}-{blocking[1]} of a batch being issued (job {blocking[2]}) would directly follow "
+            "this range; retry when that job is final, or issue batches of one registry code in ascending order",
+            type_="/problems/issuance-in-progress", title="Issuance in progress", headers={"Retry-After": "2"},
+        )
     return Placement(chain_hint, hint, successor)
 
 

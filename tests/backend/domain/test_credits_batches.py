@@ -19,14 +19,20 @@ def test_serial_hints_follow_the_list_on_chain_and_in_the_queue(service: Service
     after = c.confirm("/batches", c.verifier, batch_body(verra, 5000, 5999))
     assert after["serial_hint"] == 1000  # found from the index, checked on chain
 
-    # queued back to back: each hint counts the batches still queued before it
-    responses = [c.post("/batches", c.verifier, batch_body(verra, s, s + 99)) for s in (3000, 2000, 4000, 6000)]
-    assert [r.status_code for r in responses] == [202] * 4, [r.text for r in responses]
-    assert [r.json()["serial_hint"] for r in responses] == [1000, 1000, 3000, 5000]
-    overlapping = c.post("/batches", c.verifier, batch_body(verra, 4050, 4060))  # overlaps a queued batch
-    problem(overlapping, 409, "SerialRangeOverlaps")
+    # queued back to back in ascending order (nothing mined meanwhile): each hint counts the queued batches
+    with service.chain.control.no_automine():
+        responses = [c.post("/batches", c.verifier, batch_body(verra, s, s + 99)) for s in (3000, 4000, 6000)]
+        assert [r.status_code for r in responses] == [202] * 3, [r.text for r in responses]
+        assert [r.json()["serial_hint"] for r in responses] == [1000, 3000, 5000]
+        in_front = c.post("/batches", c.verifier, batch_body(verra, 2000, 2099))  # would precede queued 3000
+        assert problem(in_front, 409)["type"] == "/problems/issuance-in-progress"
+        assert in_front.headers["retry-after"]
+        overlapping = c.post("/batches", c.verifier, batch_body(verra, 4050, 4060))  # overlaps a queued batch
+        problem(overlapping, 409, "SerialRangeOverlaps")
+    service.chain.control.mine()
     for response in responses:
         service.confirmed(response, c.verifier)
+    assert c.confirm("/batches", c.verifier, batch_body(verra, 2000, 2099))["serial_hint"] == 1000
     problem(c.post("/batches", c.verifier, batch_body(verra_2, 1500, 1600)), 409, "SerialRangeOverlaps")  # on chain
     same_serials = c.confirm("/batches", c.verifier, batch_body(gold, 1000, 1999))
     assert same_serials["serial_hint"] == 0
