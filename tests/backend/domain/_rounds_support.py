@@ -1,0 +1,116 @@
+"""Helpers for the cash rounds API tests: registration, enrolment straight on chain (the beneficiaries API is
+another suite's), wallets with known keys, round windows inside one cap period, and the propose → approve path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from _domain_support import DAY, USDC, Service
+from eth_account import Account
+from eth_utils import keccak
+
+from pilotkit.accounts.signer import Signer
+from pilotkit.cash_claims import beneficiary_id
+
+PERIOD = 30 * DAY  # the test programmes' cap period (start_service_chain)
+ENROL_BATCH = 150  # CashProgramme.MAX_ENROL_BATCH
+SECRET = keccak(text="pilotkit rounds api tests: programme secret")
+AMOUNT = 10 * USDC
+
+
+def register(service: Service, alias: str = "CashProgramme") -> str:
+    """Register a deployed programme with a fresh admin key; returns its address.
+
+    Also forgets the nonces the test's direct transactions cached: each test runs in a reverted snapshot."""
+    service.chain.deployer.sender.resync_all()
+    address = service.chain.address(alias)
+    response = service.post("/v1/contracts", service.key("admin"),
+                            {"kind": "programme", "address": address, "label": f"rounds {alias}"})
+    assert response.status_code == 201, response.text
+    return address
+
+
+def wallet(n: int) -> Signer:
+    """Beneficiary n's wallet (a deterministic key, so tests can sign claims)."""
+    return Signer(Account.from_key(keccak(text=f"pilotkit rounds api wallet:{n}")), f"wallet:{n}")
+
+
+def wallet_address(n: int) -> str:
+    return Account.from_key(keccak(text=f"pilotkit rounds api wallet:{n}")).address
+
+
+def enrol(service: Service, count: int, alias: str = "CashProgramme", first_label: int = 0) -> list[int]:
+    """Enrol `count` made-up beneficiaries on chain as the registrar signer; returns their indexes."""
+    programme = service.chain.contracts[alias]
+    registrar = service.chain.signer("registrar")
+    start = int(programme.beneficiaryCount()) + 1
+    labels = list(range(first_label, first_label + count))
+    for offset in range(0, count, ENROL_BATCH):
+        chunk = labels[offset:offset + ENROL_BATCH]
+        ids = [beneficiary_id(SECRET, f"person {n}") for n in chunk]
+        programme.enrolBatch(ids, [wallet_address(n) for n in chunk], sender=registrar)
+    return list(range(start, start + count))
+
+
+def person_id(n: int) -> bytes:
+    return beneficiary_id(SECRET, f"person {n}")
+
+
+def window(service: Service, length: int = 10 * DAY) -> tuple[int, int]:
+    """(starts_at, ends_at) opening now, inside one cap period of the test programmes."""
+    start = service.chain.control.window_start(length, PERIOD)
+    return start - 60, start + length
+
+
+def rounds_path(programme: str, round_id: int | None = None, tail: str = "") -> str:
+    base = f"/v1/programmes/{programme}/rounds"
+    return base if round_id is None else f"{base}/{round_id}{tail}"
+
+
+def propose(service: Service, token: str, programme: str, body: dict[str, Any], *, wait: bool = True) -> int:
+    """Propose (202), wait for the proposal to confirm; returns the service round id."""
+    response = service.post(rounds_path(programme), token, body)
+    assert response.status_code == 202, response.text
+    if wait:
+        service.confirmed(response, token)
+    return int(response.json()["round_id"])
+
+
+def flat_body(service: Service, amount: int = AMOUNT, beneficiaries: Any = "all-active", mode: str = "push",
+              length: int = 10 * DAY) -> dict[str, Any]:
+    starts, ends = window(service, length)
+    return {"mode": mode, "amount_per_beneficiary": amount, "beneficiaries": beneficiaries,
+            "starts_at": starts, "ends_at": ends}
+
+
+def wait_all(service: Service, token: str, jobs: Iterable[dict[str, Any]], timeout: float = 60.0) -> list[dict]:
+    """Wait for every accepted job; assert each confirmed."""
+    done = []
+    for job in jobs:
+        body = service.wait(job["job_id"], token, timeout)
+        assert body["status"] == "confirmed", body
+        done.append(body)
+    return done
+
+
+def approve(service: Service, token: str, programme: str, round_id: int) -> list[dict]:
+    response = service.post(rounds_path(programme, round_id, "/approve"), token)
+    assert response.status_code == 202, response.text
+    return wait_all(service, token, response.json()["jobs"])
+
+
+def open_round(service: Service, programme: str, body: dict[str, Any]) -> tuple[int, str, str]:
+    """Propose with a disburser key and approve with an approver key; returns (round id, disburser, approver)."""
+    service.wait_indexed()
+    disburser = service.key("disburser", label="ops disburser")
+    approver = service.key("approver", label="finance approver")
+    round_id = propose(service, disburser, programme, body)
+    approve(service, approver, programme, round_id)
+    return round_id, disburser, approver
+
+
+def chain_round_id(service: Service, token: str, programme: str, round_id: int) -> int:
+    body = service.get(rounds_path(programme, round_id), token).json()
+    return int(body["chain_round_id"])
