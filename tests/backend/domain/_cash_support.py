@@ -93,3 +93,26 @@ def voucher_round(service: Service, indexes: list[int], amount: int = 25 * USDC)
     programme.approveRound(round_id, sender=approver)
     programme.payFlat(round_id, indexes, sender=disburser)
     return round_id
+
+
+def wait_all(service: Service, job_ids: list[str], token: str, timeout: float = 120.0) -> list[dict[str, Any]]:
+    """Wait for many jobs. Full enrolBatch calls use ~10.5M gas, so Anvil fits two per 30M-gas block and leaves
+    the rest pending until the next block; mining one now and then stands in for a chain's regular blocks."""
+    import time
+
+    from _domain_support import FINAL
+
+    deadline = time.monotonic() + timeout
+    done: dict[str, dict[str, Any]] = {}
+    while len(done) < len(job_ids):
+        for job_id in job_ids:
+            if job_id not in done:
+                body = service.get(f"/v1/jobs/{job_id}", token).json()
+                if body.get("status") in FINAL:
+                    done[job_id] = body
+        if len(done) < len(job_ids):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(job_ids) - len(done)} jobs not final after {timeout}s")
+            service.chain.control.mine(1)
+            time.sleep(0.2)
+    return [done[j] for j in job_ids]

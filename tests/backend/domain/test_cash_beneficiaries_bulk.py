@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cash_support import address_of, base, csv_file, enrol, lookup, register, upload
+from _cash_support import address_of, base, csv_file, enrol, lookup, register, upload, wait_all
 from _domain_support import Service, ServiceChain, running_service, sqlite_url
 from sqlalchemy import text
 
@@ -51,8 +51,8 @@ def test_bulk_file_with_bad_rows_enrols_every_good_row_once(service: Service) ->
     assert set(got) == set(expected_lines)
     for line, reason in expected_lines.items():
         assert reason in got[line], (line, got[line])
-    for job in body["jobs"]:
-        assert service.wait(job["job_id"], registrar, timeout=120)["status"] == "confirmed"
+    finished = wait_all(service, [j["job_id"] for j in body["jobs"]], registrar)
+    assert {j["status"] for j in finished} == {"confirmed"}
     contract = service.chain.contracts["CashProgramme"]
     assert contract.beneficiaryCount() == 1 + len(good)
     wallets = {tuple(contract.beneficiary(i))[0] for i in range(2, 2 + len(good))}
