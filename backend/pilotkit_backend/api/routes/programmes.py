@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from pilotkit_backend.api.deps import ChainDep, CurrentKey, SessionDep, require_scope
+from pilotkit_backend.api.deps import ChainDep, CurrentKey, SessionDep, bound_to, require_scope
 from pilotkit_backend.core.problems import Unprocessable, problem_responses
 from pilotkit_backend.models.access import Scope
 from pilotkit_backend.models.registry import ContractKind
@@ -86,6 +86,7 @@ def list_programmes(key: CurrentKey, session: SessionDep, chain: ChainDep) -> li
 
 
 @router.get("/{programme}", response_model=OverviewPublic, responses=problem_responses(403, 404),
+            dependencies=[bound_to("programme", "programme")],
             summary="A programme's overview: token, money, beneficiaries and rounds by status")
 def programme_overview(programme: str, key: Reader, session: SessionDep, chain: ChainDep) -> OverviewPublic:
     row = registry.find(session, chain, ContractKind.programme, programme, key)
@@ -94,6 +95,7 @@ def programme_overview(programme: str, key: Reader, session: SessionDep, chain: 
 
 
 @router.get("/{programme}/disbursements", response_model=DisbursementSeries, responses=problem_responses(403, 404),
+            dependencies=[bound_to("programme", "programme")],
             summary="Amounts paid per hour or day (chart data), from the index")
 def programme_disbursements(
     programme: str,
