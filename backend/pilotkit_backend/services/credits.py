@@ -121,11 +121,9 @@ def issue_batch(idem: IdempotencyContext, chain: ChainContext, settings: Setting
     session.add(issuance)
     session.flush()  # SQLite: takes the write lock now, so concurrent issuances wait for this one's commit
     _lock_registry(session, row)
-    placement = serials.place(chain, session.get_bind(), session, row.address, code,  # type: ignore[arg-type]
-                              batch.serial_start, batch.serial_end, exclude=issuance.id)
     params = (batch.project_id, batch.vintage_start, batch.vintage_end, batch.serial_start, batch.serial_end,
               hex32(batch.evidence_hash), batch.holder)
-    chain.preflight("verifier", row.address, chain.encode(CONTRACT, "issueBatch", params, placement.chain_hint))
+    placement = _preflighted_placement(chain, session, row, code, batch, params, issuance.id)
     data = chain.encode(CONTRACT, "issueBatch", params, placement.hint)
     check = make_effect_check(row.address, chain.encode(CONTRACT, "serialRange", hex32(code), batch.serial_start),
                               serials.range_effect_expect(batch.serial_end, placement.successor))
@@ -134,6 +132,27 @@ def issue_batch(idem: IdempotencyContext, chain: ChainContext, settings: Setting
     issuance.job_id = job.id
     session.flush()
     return IssuedBatch(job, placement, batch.holder, batch.serial_end - batch.serial_start + 1)
+
+
+def _preflighted_placement(chain: ChainContext, session: Session, row: RegisteredContract, code: str,
+                           batch: BatchInput, params: tuple[object, ...], own_id: int) -> serials.Placement:
+    """A placement whose issuance the contract accepts now: with the queue-aware hint, or (while the queued
+    predecessor is not mined) with the chain's hint. A batch mined between reading the chain and pre-flighting
+    can stale both; then the placement is computed again (at most three times)."""
+    last: ContractRevert | None = None
+    for _ in range(3):
+        placement = serials.place(chain, session.get_bind(), session, row.address, code,  # type: ignore[arg-type]
+                                  batch.serial_start, batch.serial_end, exclude=own_id)
+        for hint in dict.fromkeys((placement.hint, placement.chain_hint)):
+            try:
+                chain.preflight("verifier", row.address, chain.encode(CONTRACT, "issueBatch", params, hint))
+                return placement
+            except ContractRevert as exc:
+                if exc.error_name != "InvalidSerialHint":
+                    raise
+                last = exc
+    assert last is not None
+    raise last
 
 
 def set_frozen(idem: IdempotencyContext, chain: ChainContext, settings: Settings, key: AuthenticatedKey,
