@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from pilotkit_backend.services.writes import JobAccepted, accepted
 
 Registrar = Annotated[AuthenticatedKey, require_scope(Scope.registrar)]
 Reader = Annotated[AuthenticatedKey, require_scope(Scope.registrar, Scope.auditor)]
+Index = Annotated[int, Path(ge=1, le=2**32 - 1, description="the beneficiary index (1, 2, 3, ...)")]
 
 
 class UnsupportedMediaType(ProblemError):
@@ -179,7 +180,11 @@ def enrol(programme: str, body: EnrolBody, request: Request, key: Registrar, cha
 
 @router.post("/bulk", status_code=202, response_model=BulkAccepted,
                     responses={**IDEMPOTENT_RESPONSES, **problem_responses(413, 415)},
-                    summary="Enrol beneficiaries from a CSV file `identifier,wallet` (multipart field `file`)")
+                    summary="Enrol beneficiaries from a CSV file `identifier,wallet` (multipart field `file`)",
+                    openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary",
+                                                "description": "CSV, header `identifier,wallet`, UTF-8"}}}}}}})
 async def enrol_bulk(programme: str, request: Request, key: Registrar, chain: ChainDep,
                      idem: IdempotencyDep) -> BulkAccepted:
     content_type = request.headers.get("content-type", "")
@@ -249,13 +254,13 @@ def list_beneficiaries(
 
 
 @router.get("/{index}", response_model=BeneficiaryDetail, summary="One beneficiary, read fresh from the chain")
-def read_beneficiary(programme: str, index: int, key: Reader, session: SessionDep,
+def read_beneficiary(programme: str, index: Index, key: Reader, session: SessionDep,
                      chain: ChainDep) -> BeneficiaryDetail:
     row = _programme(session, chain, programme, key)
     return _detail(session, chain, _by_index(session, chain, row, index), key)
 
 
-def _change(programme: str, index: int, request: Request, key: AuthenticatedKey, chain: ChainContext,
+def _change(programme: str, index: Index, request: Request, key: AuthenticatedKey, chain: ChainContext,
             idem: Any, action: str, **kwargs: Any) -> JobAccepted:
     row = _programme(idem.session, chain, programme, key)
     record = _by_index(idem.session, chain, row, index)
@@ -268,49 +273,49 @@ def _change(programme: str, index: int, request: Request, key: AuthenticatedKey,
 
 @router.post("/{index}/suspend", status_code=202, response_model=JobAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Suspend a beneficiary (no payments until reinstated)")
-def suspend(programme: str, index: int, body: ReasonBody, request: Request, key: Registrar, chain: ChainDep,
+def suspend(programme: str, index: Index, body: ReasonBody, request: Request, key: Registrar, chain: ChainDep,
             idem: IdempotencyDep) -> JobAccepted:
     return _change(programme, index, request, key, chain, idem, "suspend", reason=body.reason_code)
 
 
 @router.post("/{index}/reinstate", status_code=202, response_model=JobAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Reinstate a suspended beneficiary")
-def reinstate(programme: str, index: int, request: Request, key: Registrar, chain: ChainDep,
+def reinstate(programme: str, index: Index, request: Request, key: Registrar, chain: ChainDep,
               idem: IdempotencyDep) -> JobAccepted:
     return _change(programme, index, request, key, chain, idem, "reinstate")
 
 
 @router.post("/{index}/remove", status_code=202, response_model=JobAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Remove a beneficiary for good (its id can never be enrolled again)")
-def remove(programme: str, index: int, body: ReasonBody, request: Request, key: Registrar, chain: ChainDep,
+def remove(programme: str, index: Index, body: ReasonBody, request: Request, key: Registrar, chain: ChainDep,
            idem: IdempotencyDep) -> JobAccepted:
     return _change(programme, index, request, key, chain, idem, "remove", reason=body.reason_code)
 
 
 @router.post("/{index}/wallet-recovery", status_code=202, response_model=JobAccepted,
              responses=IDEMPOTENT_RESPONSES, summary="Request a wallet recovery (executable after the delay)")
-def request_recovery(programme: str, index: int, body: RecoveryBody, request: Request, key: Registrar,
+def request_recovery(programme: str, index: Index, body: RecoveryBody, request: Request, key: Registrar,
                      chain: ChainDep, idem: IdempotencyDep) -> JobAccepted:
     return _change(programme, index, request, key, chain, idem, "recovery", new_wallet=body.new_wallet)
 
 
 @router.post("/{index}/wallet-recovery/execute", status_code=202, response_model=JobAccepted,
              responses=IDEMPOTENT_RESPONSES, summary="Execute a pending wallet recovery once its delay has passed")
-def execute_recovery(programme: str, index: int, request: Request, key: Registrar, chain: ChainDep,
+def execute_recovery(programme: str, index: Index, request: Request, key: Registrar, chain: ChainDep,
                      idem: IdempotencyDep) -> JobAccepted:
     return _change(programme, index, request, key, chain, idem, "recovery_execute")
 
 
 @router.post("/{index}/wallet-recovery/cancel", status_code=202, response_model=JobAccepted,
              responses=IDEMPOTENT_RESPONSES, summary="Cancel a pending wallet recovery")
-def cancel_recovery(programme: str, index: int, request: Request, key: Registrar, chain: ChainDep,
+def cancel_recovery(programme: str, index: Index, request: Request, key: Registrar, chain: ChainDep,
                     idem: IdempotencyDep) -> JobAccepted:
     return _change(programme, index, request, key, chain, idem, "recovery_cancel")
 
 
 @router.delete("/{index}/personal-data", response_model=ErasureReceipt, responses=problem_responses(409),
                summary="Erase the off-chain personal data of a removed beneficiary")
-def erase(programme: str, index: int, key: Registrar, session: SessionDep, chain: ChainDep) -> ErasureReceipt:
+def erase(programme: str, index: Index, key: Registrar, session: SessionDep, chain: ChainDep) -> ErasureReceipt:
     row = _programme(session, chain, programme, key)
     record = _by_index(session, chain, row, index)
     svc.settle(session, chain, row.address, [record])
