@@ -157,3 +157,30 @@ def test_batch_calldata_and_checksums_match_eth_abi_and_eth_utils(service: Servi
     for _ in range(500):
         raw = os.urandom(20).hex()
         assert checksum_address(raw) == to_checksum_address(raw)
+
+
+def test_enrolment_on_postgresql_bulk_and_racing_duplicates(pg_service: Service) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = pg_service
+    programme = register(service)
+    registrar = service.key("registrar")
+    rows: list[tuple[str, str] | str] = list(_people(300, "pg"))
+    rows.insert(10, "pg-000001,0x" + "ee" * 20)  # duplicate identifier of line 3
+    response = upload(service, registrar, programme, csv_file(rows))
+    assert response.status_code == 202, response.text[:300]
+    body = response.json()
+    assert body["accepted"] == 300 and body["rejected"] == [{"line": 12, "reason": "same identifier as line 3"}]
+    assert {j["status"] for j in wait_all(service, [j["job_id"] for j in body["jobs"]], registrar)} == {"confirmed"}
+    assert lookup(service, registrar, programme, "PG-000299").json()["status"] == "active"
+    assert service.chain.contracts["CashProgramme"].beneficiaryCount() == 300
+
+    def attempt(n: int) -> int:
+        return service.post(base(programme), registrar, {"identifier": "racer", "wallet": address_of(f"racer{n}")}
+                            ).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(attempt, range(4)))
+    assert statuses.count(202) == 1 and set(statuses) <= {202, 409}, statuses
+    with service.app.state.session_factory() as session:
+        assert session.execute(text("SELECT count(*) FROM jobs WHERE kind = 'cash.enrol'")).scalar_one() == 1
