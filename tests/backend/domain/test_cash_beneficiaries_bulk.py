@@ -184,3 +184,30 @@ def test_enrolment_on_postgresql_bulk_and_racing_duplicates(pg_service: Service)
     assert statuses.count(202) == 1 and set(statuses) <= {202, 409}, statuses
     with service.app.state.session_factory() as session:
         assert session.execute(text("SELECT count(*) FROM jobs WHERE kind = 'cash.enrol'")).scalar_one() == 1
+
+
+def test_bulk_rejects_people_and_wallets_enrolled_outside_the_api(service: Service) -> None:
+    """An enrolment made directly on chain (another registrar account) is seen through the event index."""
+    from _cash_support import wallet
+    from pilotkit_backend.services.bootstrap import role_id
+    from pilotkit_backend.services.identity import IdentityKeys
+
+    programme = register(service)
+    registrar = service.key("registrar")
+    chain = service.chain
+    contract = chain.contracts["CashProgramme"]
+    outsider = wallet("outside registrar")
+    chain.control.set_balance(outsider.address, 10**20)
+    contract.sender.resync_all()
+    contract.grantRole(role_id("REGISTRAR_ROLE"), outsider.address, sender=chain.admin)
+    identity = IdentityKeys(None, service.app.state.session_factory).for_programme(chain.chain_id, programme, True)
+    contract.enrol(identity.beneficiary_id("outside person"), address_of("outside wallet"), sender=outsider)
+    service.wait_indexed()
+    response = upload(service, registrar, programme, csv_file([
+        ("Outside Person", address_of("fresh")), ("someone new", address_of("outside wallet")),
+        ("fine", address_of("fine"))]))
+    assert response.status_code == 202, response.text
+    assert response.json()["rejected"] == [
+        {"line": 2, "reason": "already enrolled in this programme"},
+        {"line": 3, "reason": "wallet is already bound to a beneficiary of this programme"}]
+    assert response.json()["accepted"] == 1
