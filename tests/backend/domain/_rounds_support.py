@@ -5,6 +5,7 @@ another suite's), wallets with known keys, round windows inside one cap period, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from _domain_support import DAY, USDC, Service
@@ -114,3 +115,96 @@ def open_round(service: Service, programme: str, body: dict[str, Any]) -> tuple[
 def chain_round_id(service: Service, token: str, programme: str, round_id: int) -> int:
     body = service.get(rounds_path(programme, round_id), token).json()
     return int(body["chain_round_id"])
+
+
+class ServeProcess:
+    """`pilotkit serve` in a child process on a given database and node, started and SIGKILLed at will."""
+
+    def __init__(self, database_url: str, rpc_url: str, folder: Any) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.database_url = database_url
+        self.rpc_url = rpc_url
+        self.log = folder / "serve.log"
+        self.process: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+        from _domain_support import REPO
+
+        env = {**os.environ, "PILOTKIT_API_WORKER_ID": "crash-test-api", "PILOTKIT_API_SENDER_POLL_SECONDS": "0.02",
+               "PILOTKIT_API_INDEXER_POLL_SECONDS": "0.05", "PILOTKIT_API_RATE_LIMIT_PER_SECOND": "0",
+               "PILOTKIT_API_MAX_PENDING_PER_SIGNER": "2",  # batches in flight: some sent, some still queued
+               "PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "import _rounds_support as s; s.serve_main()", str(self.port), self.rpc_url,
+                 self.database_url],
+                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"pilotkit serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"pilotkit serve did not answer in {timeout}s: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, in-flight work simply stops."""
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except Exception:
+                self.kill()
+
+
+def serve_main() -> None:
+    """Child-process entry: what `pilotkit serve --rpc URL --database-url DB --port P` does (migrate, app, chain
+    with sender and indexer workers, uvicorn), for argv `port rpc_url database_url`.
+
+    Not the CLI itself: on a local network given by --rpc, `open_connection` keeps the network without a url,
+    so the indexer cannot reach the node (ConfigError every pass); here the url is set on the network first.
+    """
+    import dataclasses
+    import sys
+
+    import uvicorn
+    from _domain_support import REPO
+    from pilotkit_backend.core.config import Settings
+    from pilotkit_backend.db.migrate import upgrade_database
+    from pilotkit_backend.main import create_app
+    from pilotkit_backend.services.runtime import attach_chain, open_chain
+
+    port, rpc_url, database_url = sys.argv[1], sys.argv[2], sys.argv[3]
+    settings = Settings(database_url=database_url, rpc_url=rpc_url, project_root=REPO)
+    upgrade_database(database_url)
+    app = create_app(settings)
+    chain = open_chain(settings)
+    chain.connection.network = dataclasses.replace(chain.connection.network, url=rpc_url)
+    attach_chain(app, chain)
+    print(f"serving on {port}", flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
