@@ -160,8 +160,8 @@ def merchants(session: Session, chain: ChainContext, programme: RegisteredContra
     seen: dict[str, dict[str, Any]] = {}
     for name, text, timestamp in session.execute(query):
         args = json.loads(text)
-        address = to_checksum_address(args["merchant"])
-        entry = seen.setdefault(address, {"address": address, "reference": None, "approved_at": None,
+        merchant = str(to_checksum_address(args["merchant"]))
+        entry = seen.setdefault(merchant, {"address": merchant, "reference": None, "approved_at": None,
                                           "revoked_at": None, "revoke_reason_code": None})
         if name == "MerchantApproved":
             entry.update(reference=decode_ref(str(args["ref"])), approved_at=int(timestamp), revoked_at=None,
