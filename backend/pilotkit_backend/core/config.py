@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     identity_key: str | None = Field(
         default=None,
         description="hex secret (32+ bytes) from which each programme's beneficiary-hash key is derived; required on "
-        "real networks, generated into the database's folder for local chains. Never logged or returned.",
+        "real networks; on local chains one is generated once and kept in the service database. Never logged or returned.",
     )
     worker_id: str | None = Field(
         default=None, description="stable sender worker id: a restart with the same id resumes its jobs at once"

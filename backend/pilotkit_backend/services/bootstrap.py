@@ -35,6 +35,14 @@ def role_grants(chain: ChainContext, contract: str) -> list[tuple[str, str]]:
     return [(role, chain.signer_for(signing_role).address) for role, signing_role in CONTRACT_ROLES.get(contract, [])]
 
 
+def contract_of(chain: ChainContext, handle: ContractHandle) -> str:
+    """Which core contract a handle is (by its ABI: a handle's name may be a deployment alias)."""
+    for name in CONTRACT_ROLES:
+        if chain.abi(name) == list(handle.abi):
+            return name
+    return handle.contract_name
+
+
 def grant_service_roles(chain: ChainContext, handle: ContractHandle, issuer_name: str = "pilotkit issuer") -> int:
     """Grant (as the handle's sender, the contract admin) every role the service needs; returns grants made.
 
@@ -42,10 +50,11 @@ def grant_service_roles(chain: ChainContext, handle: ContractHandle, issuer_name
     everyone who verifies a certificate.
     """
     made = 0
-    for role, address in role_grants(chain, handle.contract_name):
+    contract = contract_of(chain, handle)
+    for role, address in role_grants(chain, contract):
         if handle.hasRole(role_id(role), address):
             continue
-        if handle.contract_name == "CertificateRegistry" and role == "ISSUER_ROLE":
+        if contract == "CertificateRegistry" and role == "ISSUER_ROLE":
             handle.accreditIssuer(address, issuer_name)
         else:
             handle.grantRole(role_id(role), address)

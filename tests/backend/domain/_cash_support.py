@@ -18,25 +18,10 @@ PERIOD = 30 * DAY
 def register(service: Service, alias: str = "CashProgramme") -> str:
     """Register a deployed programme with a fresh admin key; returns its address."""
     address = service.chain.address(alias)
-    if alias == "VoucherProgramme":
-        grant_voucher_roles(service)
     response = service.post("/v1/contracts", service.key("admin"),
                             {"kind": "programme", "address": address, "label": f"test {alias}"})
     assert response.status_code == 201, response.text
     return address
-
-
-def grant_voucher_roles(service: Service) -> None:
-    """Grant the service's roles on the VoucherProgramme. The shared chain set-up misses them: its handle's
-    `contract_name` is the alias "VoucherProgramme", which `bootstrap.CONTRACT_ROLES` does not know."""
-    from pilotkit_backend.services.bootstrap import CONTRACT_ROLES, role_id
-
-    handle = service.chain.contracts["VoucherProgramme"]
-    handle.sender.resync_all()  # earlier tests' snapshots were reverted under the cached nonces
-    for role, signing_role in CONTRACT_ROLES["CashProgramme"]:
-        account = service.chain.signer(signing_role).address
-        if not handle.hasRole(role_id(role), account):
-            handle.grantRole(role_id(role), account)
 
 
 def wallet(label: str) -> Signer:

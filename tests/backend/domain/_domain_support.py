@@ -105,6 +105,7 @@ def start_service_chain(project: Project, folder: Path) -> ServiceChain:
         for role in ("approver", "disburser"):
             token.mint(context.signer_for(role).address, 10_000_000 * USDC)
         control = ChainControl(node.rpc(), node.kind)
+        control.on_revert(deployer.sender.resync_all)  # direct sends after a test's revert use fresh nonces
         return ServiceChain(node, connection, control, deployer, admin, context, contracts)
     except BaseException:
         node.stop()
