@@ -84,12 +84,15 @@ class CashRoundPayment(Base):
     """One payment job of a round and the beneficiary indexes it pays."""
 
     __tablename__ = "cash_round_payments"
+    __table_args__ = (Index("ix_cash_round_payments_span", "round_pk", "first_index", "last_index"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     round_pk: Mapped[int] = mapped_column(ForeignKey("cash_rounds.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     batch_position: Mapped[int | None] = mapped_column(Integer)  # ListPush: the batch's leaf in the plan tree
     indexes: Mapped[list[int]] = mapped_column(JSON)
+    first_index: Mapped[int] = mapped_column(BigInteger)  # smallest and largest of `indexes`: finds the jobs
+    last_index: Mapped[int] = mapped_column(BigInteger)  # that may pay one index without reading them all
     total: Mapped[str] = mapped_column(String(40))  # what the job pays if every index is paid
     job_id: Mapped[str] = mapped_column(String(36), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from pilotkit.cash_claims import BatchTree, claim_typed_data, typed_data_digest
@@ -102,16 +102,26 @@ def disburse(session: Session, engine: Engine, chain: ChainContext, settings: Se
         return [], 0
     jobs = submit_many(session, chain, settings, calls, api_key_id=key.id, object_address=row.programme, ref=ref)
     for job, (position, indexes, total) in zip(jobs, chunks, strict=True):
-        session.add(CashRoundPayment(round_pk=row.id, kind=PaymentKind.batch.value, batch_position=position,
-                                     indexes=indexes, total=str(total), job_id=job.id))
+        session.add(_payment(row, PaymentKind.batch, indexes, total, job, position))
     session.flush()
     return jobs, sum(len(c[1]) for c in chunks)
 
 
 def _not_queued(session: Session, row: CashRound, index: int) -> None:
-    for payment in _live(session, row):
-        if index in payment.indexes:
+    """409 if a live job of the round pays `index` (only the jobs whose index span holds it are read)."""
+    candidates = session.execute(
+        select(CashRoundPayment, Job.status).join(Job, Job.id == CashRoundPayment.job_id)
+        .where(CashRoundPayment.round_pk == row.id, CashRoundPayment.first_index <= index,
+               CashRoundPayment.last_index >= index)).all()
+    for payment, status in candidates:
+        if status not in DEAD and index in payment.indexes:
             raise Conflict(f"beneficiary {index} is already being paid in this round by job {payment.job_id}")
+
+
+def _payment(row: CashRound, kind: PaymentKind, indexes: list[int], total: int, job: Job,
+             position: int | None = None) -> CashRoundPayment:
+    return CashRoundPayment(round_pk=row.id, kind=kind.value, batch_position=position, indexes=indexes,
+                            first_index=min(indexes), last_index=max(indexes), total=str(total), job_id=job.id)
 
 
 def pay_one(session: Session, chain: ChainContext, settings: Settings, row: CashRound, index: int,
@@ -136,8 +146,7 @@ def pay_one(session: Session, chain: ChainContext, settings: Settings, row: Cash
                       chain.encode(PROGRAMME, "payFlat", round_id, [index]),
                       is_paid_check(chain, row.programme, round_id, index)),
                  api_key_id=key.id, object_address=row.programme, ref=ref)
-    session.add(CashRoundPayment(round_pk=row.id, kind=PaymentKind.payment.value, indexes=[index],
-                                 total=row.amount, job_id=job.id))
+    session.add(_payment(row, PaymentKind.payment, [index], int(row.amount), job))
     session.flush()
     return job
 
@@ -188,7 +197,6 @@ def relay_claim(session: Session, chain: ChainContext, settings: Settings, row: 
                  Call("cash.round.claim", "disburser", row.programme, data,
                       is_paid_check(chain, row.programme, round_id, index)),
                  api_key_id=key.id, object_address=row.programme, ref=ref)
-    session.add(CashRoundPayment(round_pk=row.id, kind=PaymentKind.claim.value, indexes=[index],
-                                 total=str(amount), job_id=job.id))
+    session.add(_payment(row, PaymentKind.claim, [index], amount, job))
     session.flush()
     return job

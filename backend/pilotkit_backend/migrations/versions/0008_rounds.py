@@ -58,6 +58,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("batch_position", sa.Integer(), nullable=True),
         sa.Column("indexes", sa.JSON(), nullable=False),
+        sa.Column("first_index", sa.BigInteger(), nullable=False),
+        sa.Column("last_index", sa.BigInteger(), nullable=False),
         sa.Column("total", sa.String(length=40), nullable=False),
         sa.Column("job_id", sa.String(length=36), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -67,9 +69,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_cash_round_payments_round_pk"), "cash_round_payments", ["round_pk"], unique=False)
     op.create_index(op.f("ix_cash_round_payments_job_id"), "cash_round_payments", ["job_id"], unique=False)
+    op.create_index("ix_cash_round_payments_span", "cash_round_payments", ["round_pk", "first_index", "last_index"],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cash_round_payments_span", table_name="cash_round_payments")
     op.drop_index(op.f("ix_cash_round_payments_job_id"), table_name="cash_round_payments")
     op.drop_index(op.f("ix_cash_round_payments_round_pk"), table_name="cash_round_payments")
     op.drop_table("cash_round_payments")
