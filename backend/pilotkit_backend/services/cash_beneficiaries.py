@@ -34,7 +34,7 @@ from pilotkit_backend.models.jobs import FINAL_STATUSES, Job, JobStatus
 from pilotkit_backend.models.registry import RegisteredContract
 from pilotkit_backend.services.chain_context import ChainContext
 from pilotkit_backend.services.identity import ProgrammeIdentity
-from pilotkit_backend.services.jobs_queue import make_effect_check
+from pilotkit_backend.services.jobs_queue import NONZERO, make_effect_check
 from pilotkit_backend.services.writes import Call, submit
 
 CONTRACT = "CashProgramme"
@@ -138,7 +138,8 @@ def enrol_one(session: Session, chain: ChainContext, settings: Settings, program
         raise AlreadyEnrolled("this person is already enrolled in this programme (or cannot be enrolled again)")
     if wallet_in_use(session, chain.chain_id, address, wallet):
         raise WalletInUse("this wallet is already bound to another beneficiary of this programme")
-    call = Call("cash.enrol", "registrar", address, chain.encode(CONTRACT, "enrol", bid, wallet))
+    enrolled = make_effect_check(address, chain.encode(CONTRACT, "beneficiaryIndex", bid), NONZERO)
+    call = Call("cash.enrol", "registrar", address, chain.encode(CONTRACT, "enrol", bid, wallet), enrolled)
     job = submit(session, chain, settings, call, api_key_id=key_id, object_address=address, ref=ref)
     now = utcnow()
     if existing is None:

@@ -38,6 +38,7 @@ from pilotkit_backend.services.cash_beneficiaries import (
 )
 from pilotkit_backend.services.chain_context import ChainContext
 from pilotkit_backend.services.identity import InvalidIdentifier, ProgrammeIdentity, canonical_identifier
+from pilotkit_backend.services.jobs_queue import NONZERO, make_effect_check
 from pilotkit_backend.services.runtime import INDEXER_NAME
 from pilotkit_backend.services.writes import Call, submit_many
 
@@ -164,8 +165,11 @@ def enrol_csv(session: Session, chain: ChainContext, settings: Settings, program
         return result
     size = int(chain.call(address, CONTRACT, "MAX_ENROL_BATCH"))
     chunks = [good[i:i + size] for i in range(0, len(good), size)]
+    index_selector = chain.encode(CONTRACT, "beneficiaryIndex", b"\x00" * 32)[:10]
+    # effect check: the chunk's last id has an index (enrolBatch is all-or-nothing)
     calls = [Call("cash.enrol_batch", "registrar", address,
-                  enrol_batch_calldata(chain, [c[0] for c in chunk], [c[1] for c in chunk])) for chunk in chunks]
+                  enrol_batch_calldata(chain, [c[0] for c in chunk], [c[1] for c in chunk]),
+                  make_effect_check(address, index_selector + chunk[-1][0].hex(), NONZERO)) for chunk in chunks]
     result.jobs = submit_many(session, chain, settings, calls, api_key_id=key_id, object_address=address, ref=ref)
     if replace:
         for start in range(0, len(replace), 500):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from pilotkit_backend.models.jobs import FINAL_STATUSES, Job, JobStatus, utcnow
 
 TRUE_WORD = "0x" + "00" * 31 + "01"
+NONZERO = "nonzero"  # effect-check expectation: any answer that is not all zero bytes (e.g. an assigned index)
 
 
 class JobError(ValueError):
@@ -40,9 +41,10 @@ class JobTimeout(TimeoutError):
 
 def make_effect_check(to: str, data: str | bytes, expect: str | bytes = TRUE_WORD) -> dict[str, Any]:
     """An effect check: `eth_call(to, data)` returns exactly `expect` (default ABI `true`) once the job's effect
-    is on chain, e.g. `isPaid(roundId, index)`. Used when the job's nonce was taken by an unknown transaction."""
-    return {"to": _address(to, "effect_check.to"), "data": _hex(data, "effect_check.data"),
-            "expect": _hex(expect, "effect_check.expect")}
+    is on chain, e.g. `isPaid(roundId, index)`; or, with `expect=NONZERO`, anything but zero bytes (e.g.
+    `beneficiaryIndex(id)` once enrolled). Used when the job's nonce was taken by an unknown transaction."""
+    wanted = NONZERO if expect == NONZERO else _hex(expect, "effect_check.expect")
+    return {"to": _address(to, "effect_check.to"), "data": _hex(data, "effect_check.data"), "expect": wanted}
 
 
 def enqueue(session: Session, kind: str, to: str, data: str | bytes, value: int = 0, *, signer: str,

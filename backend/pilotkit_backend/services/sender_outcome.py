@@ -81,7 +81,11 @@ def effect_present(rpc: RpcBatcher, check: dict[str, Any]) -> bool | None:
     reply = rpc.call("eth_call", [{"to": check["to"], "data": check["data"]}, "latest"])
     if not reply.ok or not isinstance(reply.result, str):
         return None
-    return _hex_equal(reply.result, str(check.get("expect", "0x" + "00" * 31 + "01")))
+    expect = str(check.get("expect", "0x" + "00" * 31 + "01"))
+    if expect == "nonzero":
+        digits = reply.result.lower().removeprefix("0x")
+        return bool(digits) and any(c != "0" for c in digits)
+    return _hex_equal(reply.result, expect)
 
 
 def _hex_equal(a: str, b: str) -> bool:

@@ -184,3 +184,24 @@ def test_a_stored_call_that_now_reverts_spends_its_nonce_on_a_no_op(token_chain:
     assert job.attempts[-1].kind == "cancel" and job.attempts[-1].nonce == start
     assert chain.receipt(job.attempts[-1].tx_hash) is not None and chain.receipt(stored.tx_hash) is None
     assert chain.nonce() == start + 1 and chain.balance(recipient) == 0
+
+
+def test_a_nonzero_effect_check_accepts_any_nonzero_answer() -> None:
+    from types import SimpleNamespace
+
+    from pilotkit_backend.services.jobs_queue import NONZERO, make_effect_check
+    from pilotkit_backend.services.sender_outcome import effect_present
+
+    check = make_effect_check("0x" + "11" * 20, "0x12345678", NONZERO)
+    assert check["expect"] == NONZERO
+
+    class Rpc:
+        def __init__(self, result: str) -> None:
+            self.result = result
+
+        def call(self, method: str, params: list) -> SimpleNamespace:
+            return SimpleNamespace(ok=True, result=self.result)
+
+    assert effect_present(Rpc("0x" + "00" * 31 + "07"), check) is True  # type: ignore[arg-type]
+    assert effect_present(Rpc("0x" + "00" * 32), check) is False  # type: ignore[arg-type]
+    assert effect_present(Rpc("0x"), check) is False  # type: ignore[arg-type]
