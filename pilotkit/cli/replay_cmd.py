@@ -43,5 +43,12 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"report: {write_html(result, out / f'{name}.html')}")
     summary = result["summary"]
+    if "api" in result:  # --via api: how many operations went through the API, and its jobs
+        api = result["api"]
+        print(f"path: via api — {api['operations']['api']} operations through the API ({api['jobs']} jobs, "
+              f"{api['requests']} requests, p50 {api['request_ms']['p50']} ms), {api['operations']['library']} "
+              "through the library (deployment, grants, chain time, third parties' own wallets)")
+    else:
+        print("path: via direct (the Python library)")
     print(f"verdict: {summary['verdict']} — {summary['headline']}")
     return 0 if summary["verdict"] == "PASS" else 3

@@ -3,8 +3,8 @@
 The engine speaks in `Operation`s (contract key, function, arguments, sender, gas limit) and never touches
 web3 itself. `DirectActions` sends them straight through the library to a local chain it controls: signed
 with the fixed fees of `txs.py`, held in the pool (no automine) and mined together, one block per `flush`, at
-the timestamp the scenario's clock gives. An `ApiActions` for `--via api` would map each operation to the
-backend's domain endpoint (`POST /v1/programmes/{address}/rounds`, ...) and `flush` would wait for the jobs;
+the timestamp the scenario's clock gives. `ApiActions` (`actions_api.py`, `--via api`) maps each operation the
+backend offers to its endpoint (`POST /v1/programmes/{address}/rounds`, ...) and `flush` waits for the jobs;
 the chain control (time, balances) stays on the local node either way.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pilotkit.pilots import ReplayError, ViaNotAvailable
+from pilotkit.pilots import ReplayError
 from pilotkit.pilots.txs import FastAbi, ReplaySigner, contract_address
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ class Operation:
     gas: int = 1_000_000
     items: int = 1
     expect_revert: bool = False
+    #: what an API needs beyond the calldata (e.g. a round's planned beneficiaries); never part of the transaction
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -71,7 +73,7 @@ class Pending:
 
 
 class Actions(Protocol):
-    """The replay's only way to act on a chain. Implementations: `DirectActions` (library), later `ApiActions`."""
+    """The replay's only way to act on a chain. Implementations: `DirectActions` (library), `ApiActions` (HTTP API)."""
 
     chain_id: int
     via: str
@@ -261,15 +263,3 @@ class DirectActions:
     def fund(self, addresses: list[str], wei: int) -> None:
         for address in addresses:
             self.control.set_balance(address, wei)
-
-
-class ApiActions:
-    """`--via api`: drive the backend's HTTP API. Not available yet: its domain endpoints are still being built."""
-
-    via = "api"
-
-    def __init__(self, *_: Any, **__: Any) -> None:
-        raise ViaNotAvailable(
-            "--via api is not available yet: the backend's domain endpoints (programmes, rounds, claims, "
-            "credits, certificates) are still being built. Replay with --via direct (the default) for now"
-        )

@@ -188,18 +188,20 @@ class Replay:
         self._pending_wallets: dict[int, ReplaySigner] = {}
         self.registry_of = ZERO32
         self.last_retirement: tuple[ReplaySigner, int, int] | None = None
+        self.api_steps: list[dict[str, Any]] = []  # --via api: per step, the path, requests, jobs and seconds
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
     def send(self, contract: str, function: str, *args: Any, sender: ReplaySigner, items: int = 1,
-             gas: int | None = None) -> Pending:
+             gas: int | None = None, meta: dict[str, Any] | None = None) -> Pending:
         if sender.address not in self.funded:
             self.actions.fund([sender.address], ACTOR_BALANCE)
             self.funded.add(sender.address)
         limit = gas or GAS.get(function, GAS["default"])
         if function in ("enrolBatch", "payFlat", "payList", "setClaimCap"):
             limit = 200_000 + limit * items
-        pending = self.actions.submit(Operation(contract, function, tuple(args), sender, limit, items))
+        pending = self.actions.submit(Operation(contract, function, tuple(args), sender, limit, items,
+                                                meta=meta or {}))
         if self.actions.pending_count() >= BLOCK_TXS:
             self.flush()
         return pending
@@ -211,17 +213,18 @@ class Replay:
         """Bookkeeping for every mined block (deployments included): hashes, gas, the current step's outcome."""
         self.block_seconds.append(seconds)
         for pending in settled:
-            self.hashes.append(pending.tx_hash)
             op = pending.operation
-            self.gas.setdefault(op.key, []).append((pending.gas_used, op.items))
-            if self.current is not None:
+            if pending.tx_hash:  # an API request refused before any transaction has none
+                self.hashes.append(pending.tx_hash)
+                self.gas.setdefault(op.key, []).append((pending.gas_used, op.items))
+            if self.current is not None and pending.tx_hash:
                 self.current.transactions += 1
                 self.current.gas += pending.gas_used
-                if not pending.ok and not op.expect_revert:
-                    self.current.ok = False
-                    if len(self.current.problems) < 5:
-                        self.current.problems.append(f"{op.key} by {op.sender.label} reverted: {pending.error} "
-                                                     f"{pending.error_values or ''}".rstrip())
+            if self.current is not None and not pending.ok and not op.expect_revert:
+                self.current.ok = False
+                if len(self.current.problems) < 5:
+                    self.current.problems.append(f"{op.key} by {op.sender.label} reverted: {pending.error} "
+                                                 f"{pending.error_values or ''}".rstrip())
         self.progress.update(txs=len(self.hashes))
 
     def wallet(self, index: int) -> ReplaySigner:
@@ -259,6 +262,12 @@ class Replay:
                 if self.actions.pending_count():
                     self.flush()
                 record.seconds = time.perf_counter() - started
+                take_via = getattr(self.actions, "take_step_via", None)
+                if take_via is not None:  # --via api: how this step's operations went (api, library or both)
+                    taken = take_via()
+                    record.detail = {"via": taken["via"], **record.detail}
+                    self.api_steps.append({"step": step.number, "do": step.kind, **taken,
+                                           "seconds": round(record.seconds, 3)})
                 self.records.append(record)
             self.current = None
         finally:
@@ -347,8 +356,12 @@ class Replay:
     def _do_fund(self, step: Step) -> None:
         funder = self.role["funder"]
         amount = int(step.params.get("amount") or step.params["per_beneficiary"] * self.actors.beneficiaries)
-        self.send("token", "mint", funder.address, amount, sender=self.role["admin"])
-        self.send("token", "approve", self.actions.address("cash"), MAX_UINT, sender=funder)
+        api_funder = getattr(self.actions, "funder_address", None)
+        if api_funder is not None:  # --via api: rounds are funded by the service's approver (it sets its allowance)
+            self.send("token", "mint", api_funder, amount, sender=self.role["admin"])
+        else:
+            self.send("token", "mint", funder.address, amount, sender=self.role["admin"])
+            self.send("token", "approve", self.actions.address("cash"), MAX_UINT, sender=funder)
         assert self.current is not None
         self.current.detail["minted"] = _units(amount)
 
@@ -398,10 +411,14 @@ class Replay:
         return enrolled if recipients in (None, "all") else enrolled[: int(recipients)]
 
     def _propose(self, kind: str, budget: int, amount: int, opens: int, closes: int, root: bytes,
-                 proposer: ReplaySigner) -> tuple[int, Pending]:
+                 proposer: ReplaySigner, recipients: list[int] | None = None) -> tuple[int, Pending]:
         params = (KIND[kind], budget, amount, opens, closes, root, self.role["funder"].address,
                   keccak(text=f"plan:{self.scenario.name}:{self.round_count + 1}"))
-        pending = self.send("cash", "proposeRound", params, sender=proposer)
+        if recipients is None:  # a round with no plan of its own (a misuse attempt): the first that fit the budget
+            recipients = [i for i in sorted(self.status) if self.status[i] == "Active"][: budget // max(amount, 1)]
+        active = [i for i in recipients if self.status.get(i) == "Active"]
+        pending = self.send("cash", "proposeRound", params, sender=proposer,
+                            meta={"recipients": recipients, "active": active})
         self.round_count += 1
         return self.round_count, pending
 
@@ -422,7 +439,7 @@ class Replay:
             batches = BatchTree([(chunk, [amount] * len(chunk)) for chunk in chunks])
             root = batches.root
         round_id, _ = self._propose(kind, amount * len(recipients), amount, opens, closes, root,
-                                    self.role["disburser"])
+                                    self.role["disburser"], recipients)
         if tree is not None and tree.cap_size > 1:
             for offset, nodes in tree.cap_chunks():
                 self.send("cash", "setClaimCap", round_id, tree.cap_size, offset, nodes,
@@ -475,8 +492,10 @@ class Replay:
                     reason = ["NotActive", "AlreadyPaid"][int(event["reason"])]
                     skipped[reason] = skipped.get(reason, 0) + 1
                     skipped_here.add(int(event["index"]))
+            # --via api: the service pays its own plan (active beneficiaries only): count whom its jobs carried
+            carried = pending.operation.meta.get("api_carried")
             for index in pending.operation.args[1]:
-                if index not in skipped_here:
+                if index not in skipped_here and (carried is None or index in carried):
                     self._credit(info, index, pending.timestamp)
         return {"paid": len(info.paid), "skipped": skipped}
 
@@ -708,7 +727,8 @@ class Replay:
         docs = [self._doc(f"batch-{base + i + 1}") for i in range(count)]
         tree = MerkleTree.from_documents(docs)
         expires = self.clock.now + int(step.get("valid_for", 3650 * 86_400))
-        self.send("certs", "issueBatch", tree.root, expires, SCHEMA_ID, sender=self.role["issuer"])
+        self.send("certs", "issueBatch", tree.root, expires, SCHEMA_ID, sender=self.role["issuer"],
+                  meta={"documents": docs})
         self.batch_docs += [Certificate(doc, tree.proof(i), tree.root) for i, doc in enumerate(docs)]
         assert self.current is not None
         self.current.detail.update(documents=count, root="0x" + tree.root.hex())
@@ -763,7 +783,8 @@ class Replay:
 
     def _do_revoke_batch_document(self, step: Step) -> None:
         cert = self.batch_docs[int(step.params["document"]) - 1]
-        self.send("certs", "revoke", cert.doc, cert.proof, int(step.get("reason", 1)), sender=self.role["issuer"])
+        self.send("certs", "revoke", cert.doc, cert.proof, int(step.get("reason", 1)), sender=self.role["issuer"],
+                  meta={"root": cert.root})
         cert.status = "Revoked"
 
     # --- misuse attempts ------------------------------------------------------------------------------------
@@ -773,12 +794,43 @@ class Replay:
 
         if self.actions.pending_count():
             self.flush()
+        refused_before = len(getattr(self.actions, "refusals", ()))
+        assert self.current is not None
+        problems, ok = list(self.current.problems), self.current.ok
         outcome = attempt(self, step)
+        if self._api_refusal(outcome, refused_before):  # the API's refusal is the expected one: not a failure
+            self.current.problems, self.current.ok = problems, ok
         self.misuse.append(outcome)
         if not outcome["refused_as_expected"]:
             self._fail(f"misuse '{outcome['attempt']}' was not refused as expected: {outcome['observed']}")
         assert self.current is not None
         self.current.detail.update(outcome)
+
+
+    def _api_refusal(self, outcome: dict[str, Any], refused_before: int) -> bool:
+        """--via api: record the API's own refusal of a misuse attempt, and map it when it is the same refusal.
+
+        The API refuses some attempts before anything reaches the chain (maker-checker by API key, a beneficiary
+        outside a round's plan); `actions_api.API_EQUIVALENTS` lists which answers mean the expected refusal.
+        """
+        refusals = getattr(self.actions, "refusals", None)
+        if refusals is None or len(refusals) == refused_before:
+            return False
+        from pilotkit.pilots.actions_api import equivalent_refusal
+
+        refusal = refusals[-1]
+        outcome["api"] = refusal.public()
+        if outcome.get("error_values", {}).keys() == {"api"}:
+            outcome.pop("error_values")
+        if not outcome.get("tx_hash"):
+            outcome.pop("tx_hash", None)
+            outcome["on_chain"] = "not sent: refused by the API before any transaction"
+        if outcome["refused_as_expected"] or not equivalent_refusal(outcome["attempt"], refusal):
+            return False
+        outcome["observed"] = dict(outcome["expected"])
+        outcome["refused"] = outcome["refused_as_expected"] = True
+        outcome["mapped_from"] = f"API {refusal.status} {refusal.title}: {refusal.detail}"[:300]
+        return True
 
 
 def start_chain(project: Project, network_name: str, genesis: int) -> Any:
@@ -804,11 +856,9 @@ def replay(scenario: Scenario, project: Project, seed: int | None = None, full: 
            network: str | None = None, progress: bool | None = False) -> dict[str, Any]:
     """Replay `scenario` on a fresh local chain; returns the result document (see report_json)."""
     from pilotkit.chain.control import ChainControl
-    from pilotkit.pilots.actions import ApiActions, DirectActions
+    from pilotkit.pilots.actions import DirectActions
     from pilotkit.pilots.report_json import build_result
 
-    if via == "api":
-        ApiActions()
     network_name = network or scenario.chain.network
     config = project.config.network(network_name)
     store = project.artifacts(network_name)
@@ -816,12 +866,15 @@ def replay(scenario: Scenario, project: Project, seed: int | None = None, full: 
     started = time.perf_counter()
     node = start_chain(project, network_name, scenario.chain.genesis_time)
     node_seconds = time.perf_counter() - started
+    service = None
     try:
         rpc = node.rpc()
         control = ChainControl(rpc, node.kind)
         chain_id = int(rpc.call("eth_chainId"), 16)
-        actions = DirectActions(rpc, control, chain_id, store, project.error_decoder(store),
-                                project.event_decoder(store))
+        actions: Actions = DirectActions(rpc, control, chain_id, store, project.error_decoder(store),
+                                         project.event_decoder(store))
+        if via == "api":
+            service, actions = _api_actions(project, network_name, node, control, actions)
         engine = Replay(scenario, actions, seed=seed, full=full, progress=bool(progress))
         actions.on_block = engine.record_block
         run_started = time.perf_counter()
@@ -839,9 +892,29 @@ def replay(scenario: Scenario, project: Project, seed: int | None = None, full: 
                  "via": via}
         wall = {"started_at": wall_start.isoformat(timespec="seconds"), "replay_seconds": round(replay_seconds, 3),
                 "node_start_seconds": round(node_seconds, 3), "total_seconds": round(time.perf_counter() - started, 3)}
-        return build_result(engine, measured, chain, wall)
+        result = build_result(engine, measured, chain, wall)
+        if service is not None:
+            result["api"] = {**actions.summary(), "steps": engine.api_steps}  # type: ignore[attr-defined]
+        return result
     finally:
+        if service is not None:
+            actions.close()  # type: ignore[attr-defined]
+            service.close()
         node.stop()
+
+
+def _api_actions(project: Project, network_name: str, node: Any, control: Any, direct: Any) -> tuple[Any, Any]:
+    """The backend started on the replay's node, and `ApiActions` talking to it (see actions_api)."""
+    try:
+        from pilotkit.pilots.actions_api import ApiActions
+        from pilotkit.pilots.api_service import start_api_service
+    except ImportError as exc:  # the backend package (pilotkit_backend) or its dependencies are missing
+        from pilotkit.pilots import ViaNotAvailable
+
+        raise ViaNotAvailable(f"--via api needs the backend package (pilotkit_backend): {exc}. Replay with "
+                              "--via direct (the default)") from exc
+    service = start_api_service(project, network_name, node, control)
+    return service, ApiActions(direct, service)
 
 
 def replay_file(path: Path, project: Project, **options: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from pilotkit.cli import main
-from pilotkit.pilots import ViaNotAvailable
 from pilotkit.pilots.engine import replay_file
 from pilotkit.pilots.report_json import WALL_CLOCK, deterministic_part
 from pilotkit.project import Project
@@ -61,13 +60,6 @@ def test_replay_command_writes_json_and_html(tmp_path: Path, capsys: pytest.Capt
     result = json.loads((tmp_path / "safety-net-push.json").read_text())
     assert result["format"] == "pilotkit-replay/1"
     assert (tmp_path / "safety-net-push.html").read_text().startswith("<!DOCTYPE html>")
-
-
-def test_via_api_says_clearly_it_is_not_available(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(ViaNotAvailable, match="--via api is not available yet"):
-        replay_file(PILOTS / "safety-net-push.yaml", project=project, via="api")
-    assert main(["replay", str(PILOTS / "safety-net-push.yaml"), "--via", "api", "--quiet"]) == 1
-    assert "--via direct" in capsys.readouterr().err
 
 
 def test_remote_network_is_refused(project: Project) -> None:
