@@ -356,12 +356,14 @@ class Replay:
     def _do_fund(self, step: Step) -> None:
         funder = self.role["funder"]
         amount = int(step.params.get("amount") or step.params["per_beneficiary"] * self.actors.beneficiaries)
+        self.send("token", "mint", funder.address, amount, sender=self.role["admin"])
+        self.send("token", "approve", self.actions.address("cash"), MAX_UINT, sender=funder)
         api_funder = getattr(self.actions, "funder_address", None)
-        if api_funder is not None:  # --via api: rounds are funded by the service's approver (it sets its allowance)
+        if api_funder is not None:  # --via api: rounds proposed through the API are funded by the service's
+            # approver (the API sets its allowance); rounds left on the library path by the replay's funder
             self.send("token", "mint", api_funder, amount, sender=self.role["admin"])
-        else:
-            self.send("token", "mint", funder.address, amount, sender=self.role["admin"])
-            self.send("token", "approve", self.actions.address("cash"), MAX_UINT, sender=funder)
+            assert self.current is not None
+            self.current.detail["minted_to_api_approver"] = _units(amount)
         assert self.current is not None
         self.current.detail["minted"] = _units(amount)
 

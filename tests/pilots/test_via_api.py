@@ -104,3 +104,14 @@ def test_replay_command_via_api(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert result["chain"]["via"] == "api" and result["api"]["jobs"] > 0
     html = (tmp_path / "vaccination-certificates.html").read_text()
     assert "via: api" in html
+
+
+@pytest.mark.parametrize("name", ["wallet-recovery-drill", "refugee-food-vouchers", "mass-payout-merkle",
+                                  "climate-eco-credits", "single-agency-payroll"])
+def test_the_rest_of_the_catalogue_through_the_api(name: str, replayed: Replayed, via_api: Replayed) -> None:
+    """Every scenario passes through the API with the direct path's final state (claim and list rounds, voucher
+    spending, pausing and eco-credits stay on the library path: see docs/pilots.md)."""
+    direct, api = replayed(name), via_api(name)
+    assert api["summary"]["verdict"] == "PASS", api["summary"]["failures"]
+    assert api["final_state"] == direct["final_state"]
+    assert [m["observed"] for m in api["misuse"]] == [m["observed"] for m in direct["misuse"]]
