@@ -31,6 +31,8 @@ from pilotkit.pilots.scenario import UNIT, Scenario, Step
 from pilotkit.pilots.txs import ReplaySigner
 
 if TYPE_CHECKING:
+    from pilotkit.pilots.actions import DirectActions
+    from pilotkit.pilots.actions_api import ApiActions
     from pilotkit.project import Project
 
 BLOCK_TXS = 2000
@@ -873,10 +875,11 @@ def replay(scenario: Scenario, project: Project, seed: int | None = None, full: 
         rpc = node.rpc()
         control = ChainControl(rpc, node.kind)
         chain_id = int(rpc.call("eth_chainId"), 16)
-        actions: Actions = DirectActions(rpc, control, chain_id, store, project.error_decoder(store),
-                                         project.event_decoder(store))
+        direct = DirectActions(rpc, control, chain_id, store, project.error_decoder(store),
+                               project.event_decoder(store))
+        actions: DirectActions | ApiActions = direct
         if via == "api":
-            service, actions = _api_actions(project, network_name, node, control, actions)
+            service, actions = _api_actions(project, network_name, node, control, direct)
         engine = Replay(scenario, actions, seed=seed, full=full, progress=bool(progress))
         actions.on_block = engine.record_block
         run_started = time.perf_counter()
@@ -896,16 +899,21 @@ def replay(scenario: Scenario, project: Project, seed: int | None = None, full: 
                 "node_start_seconds": round(node_seconds, 3), "total_seconds": round(time.perf_counter() - started, 3)}
         result = build_result(engine, measured, chain, wall)
         if service is not None:
-            result["api"] = {**actions.summary(), "steps": engine.api_steps}  # type: ignore[attr-defined]
+            from pilotkit.pilots.actions_api import ApiActions
+
+            assert isinstance(actions, ApiActions)
+            result["api"] = {**actions.summary(), "steps": engine.api_steps}
         return result
     finally:
         if service is not None:
-            actions.close()  # type: ignore[attr-defined]
+            if hasattr(actions, "close"):
+                actions.close()
             service.close()
         node.stop()
 
 
-def _api_actions(project: Project, network_name: str, node: Any, control: Any, direct: Any) -> tuple[Any, Any]:
+def _api_actions(project: Project, network_name: str, node: Any, control: Any,
+                 direct: DirectActions) -> tuple[Any, ApiActions]:
     """The backend started on the replay's node, and `ApiActions` talking to it (see actions_api)."""
     try:
         from pilotkit.pilots.actions_api import ApiActions
