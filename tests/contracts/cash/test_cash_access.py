@@ -4,7 +4,7 @@ reverts with OpenZeppelin's `AccessControlUnauthorizedAccount(account, neededRol
 Runs on the voucher-mode programme so that every function (merchant management included) is valid for its
 rightful role, which `test_role_gated_function_accepts_its_role` checks with the very same arguments.
 `cancelRound` (proposer or approver) and `cancelWalletRecovery` (registrar, admin, or the bound wallet while its
-beneficiary is Active) have composite rules, tested in test_cash_rounds.py and test_cash_registry.py.
+beneficiary is Active) have composite rules, tested in test_cash_round_rules.py and test_cash_registry.py.
 """
 
 from __future__ import annotations

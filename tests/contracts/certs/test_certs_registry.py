@@ -1,7 +1,7 @@
 """CertificateRegistry: issuers, single and batch issuance, the status lifecycle, verify, pause and views.
 
 Every external function, every named revert and every event; signatures are in test_certs_signatures.py,
-Merkle batches at scale and their gas in test_certs_batches.py, the role matrix in test_certs_access.py.
+Merkle batches at scale and their gas in test_certs_batches.py, the role matrix in test_certs_roles.py.
 """
 
 from __future__ import annotations
