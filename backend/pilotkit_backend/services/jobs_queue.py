@@ -6,6 +6,7 @@ commits before answering 202). The sender worker (`services.sender`) does everyt
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from pilotkit_backend.models.jobs import FINAL_STATUSES, Job, JobStatus, utcnow
 
 TRUE_WORD = "0x" + "00" * 31 + "01"
+_clock_lock = threading.Lock()
+_last_created: list[datetime] = []
 NONZERO = "nonzero"  # effect-check expectation: any answer that is not all zero bytes (e.g. an assigned index)
 
 
@@ -64,7 +67,7 @@ def enqueue(session: Session, kind: str, to: str, data: str | bytes, value: int 
         existing = session.execute(select(Job).where(Job.idempotency_ref == idempotency_ref)).scalar_one_or_none()
         if existing is not None:
             raise DuplicateJob(idempotency_ref, existing)
-    now = utcnow()
+    now = _strictly_increasing_now()
     if expires_at is None:
         expires_at = now + timedelta(seconds=expires_in if expires_in is not None else default_expiry_seconds)
     elif expires_at.tzinfo is None:
@@ -84,6 +87,17 @@ def enqueue(session: Session, kind: str, to: str, data: str | bytes, value: int 
             raise
         raise DuplicateJob(idempotency_ref, None) from exc
     return job
+
+
+def _strictly_increasing_now() -> datetime:
+    """utcnow(), but later than every earlier call in this process: jobs keep their submission order (the sender
+    assigns nonces per signer in created_at order) even when enqueued within one clock tick."""
+    with _clock_lock:
+        now = utcnow()
+        if _last_created and now <= _last_created[0]:
+            now = _last_created[0] + timedelta(microseconds=1)
+        _last_created[:] = [now]
+        return now
 
 
 def get_job(session: Session, job_id: str) -> Job | None:

@@ -486,6 +486,7 @@ class SenderWorker:
             elif _due(job, now):
                 candidates.append(job)
         ready, deferred, transient = self._estimate(candidates, finals)
+        ready = self._in_submission_order(ready)
         self._finish_queued(finals, deferred, transient)
         stats.finished += len(finals)
         signed = self._sign_new(ready)
@@ -517,6 +518,24 @@ class SenderWorker:
             else:
                 transient[job.id] = outcome.transient or "estimation failed"
         return ready, deferred, transient
+
+    def _in_submission_order(self, ready: list[tuple[Job, int]]) -> list[tuple[Job, int]]:
+        """Keep nonces in submission order per signer: a job waits while an earlier job of its signer is still
+        queued without a nonce (deferred, retrying, not yet due or not claimed), so a job that depends on an
+        earlier one (e.g. the next serial range, an allowance) is never overtaken by a later one."""
+        if not ready:
+            return ready
+        ready_ids = [job.id for job, _ in ready]
+        signers = sorted({job.signer for job, _ in ready})
+        with self.factory() as session:
+            waiting = dict(session.execute(
+                select(Job.signer, func.min(Job.created_at)).where(
+                    Job.chain_id == self.chain_id, Job.signer.in_(signers), Job.status == JobStatus.QUEUED.value,
+                    Job.id.not_in(ready_ids)).group_by(Job.signer)).all())
+        kept = [(job, gas) for job, gas in ready if job.signer not in waiting or job.created_at < waiting[job.signer]]
+        if len(kept) < len(ready):
+            log.debug("holding %d job(s) behind earlier queued jobs of their signer", len(ready) - len(kept))
+        return kept
 
     def _earlier_unfinished(self, job: Job, excluding: set[str]) -> bool:
         with self.factory() as session:

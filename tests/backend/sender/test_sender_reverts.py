@@ -85,3 +85,32 @@ def test_a_reverting_estimate_waits_for_earlier_jobs_of_its_signer(token_chain: 
     drive(worker, db, lambda: _final(db, ids))
     assert [db.job(i).status for i in ids] == ["confirmed", "confirmed"]
     assert chain.balance(recipient) == 70
+
+
+def test_a_deferred_job_is_not_overtaken_by_a_later_job_of_its_signer(token_chain: Chain, db: Db) -> None:
+    """mint, transfer (needs the mint), then an unrelated transfer: nonces follow the submission order."""
+    chain = token_chain
+    worker = make_worker(db, chain, signer=chain.admin)
+    first, second = Account.create().address, Account.create().address
+    chain.automine(False)
+    with db.factory() as session:
+        from pilotkit_backend.services.jobs_queue import enqueue
+
+        jobs = [
+            enqueue(session, "token.mint", chain.token.address, chain.token.encode("mint", chain.admin.address, 70),
+                    signer=chain.admin.address, chain_id=chain.chain_id),
+            enqueue(session, "token.transfer", chain.token.address, chain.transfer_data(first, 70),
+                    signer=chain.admin.address, chain_id=chain.chain_id),
+            enqueue(session, "token.mint", chain.token.address, chain.token.encode("mint", second, 5),
+                    signer=chain.admin.address, chain_id=chain.chain_id),
+        ]
+        session.commit()
+        ids = [job.id for job in jobs]
+    worker.run_once()
+    assert [db.job(i).status for i in ids] == ["sent", "queued", "queued"]  # the third waits behind the second
+    chain.automine(True)
+    chain.control.mine()
+    drive(worker, db, lambda: _final(db, ids))
+    assert [db.job(i).status for i in ids] == ["confirmed"] * 3
+    nonces = [db.job(i).nonce for i in ids]
+    assert nonces == sorted(nonces) and chain.balance(first) == 70 and chain.balance(second) == 5
