@@ -193,7 +193,11 @@ class EventIndexer:
         if node is not None:
             rpc = JsonRpcClient(url=None if node.ipc_path else node.url, ipc_path=node.ipc_path)
         else:
-            rpc = JsonRpcClient(url=connection.network.resolved_url(), timeout=connection.network.timeout)
+            endpoint = connection.network.resolved_url()
+            if endpoint.startswith(("http://", "https://")):
+                rpc = JsonRpcClient(url=endpoint, timeout=connection.network.timeout)
+            else:  # an IPC socket path (`pilotkit serve --rpc /path/to/node.ipc`)
+                rpc = JsonRpcClient(ipc_path=endpoint, timeout=connection.network.timeout)
         options.setdefault("on_deep_reorg", "reindex" if connection.is_local else "error")
         return cls(engine, rpc, contracts, chain_id=connection.chain_id, name=name,
                    confirmations=connection.network.confirmations if confirmations is None else confirmations,

@@ -53,14 +53,17 @@ def register(session: Session, chain: ChainContext, kind: ContractKind, address:
 
 def deployment_block(chain: ChainContext, address: str) -> int:
     """The block that created `address`: from the deployment record, else the first block with its code."""
-    if chain.record is not None:
+    get_code = chain.web3.eth.get_code
+    if chain.record is not None:  # trusted only if the chain agrees (local chains restart; records go stale)
         for entry in chain.record.contracts.values():
-            if entry.address.lower() == address.lower():
-                return int(entry.block)
+            block = int(entry.block)
+            if entry.address.lower() == address.lower() and block <= chain.block_number() and get_code(address, block) \
+                    and (block == 0 or not get_code(address, block - 1)):
+                return block
     low, high = 0, chain.block_number()
     while low < high:  # first block whose state has code at `address`
         middle = (low + high) // 2
-        if chain.web3.eth.get_code(address, middle):
+        if get_code(address, middle):
             high = middle
         else:
             low = middle + 1

@@ -69,9 +69,12 @@ def open_connection(network: NetworkConfig, endpoint: str | None) -> Connection:
         if network.is_local:
             raise PilotkitError(f"network '{network.name}' is a local chain: pass --rpc of the running node")
         return connect(network)
+    # the network keeps its kind (a local chain stays local: dev accounts) but gets the endpoint as its url, so
+    # other clients of this connection (the indexer) reach the same node
+    reached = dataclasses.replace(network, url=endpoint)
     if endpoint.startswith(("http://", "https://")):
         remote = connect(dataclasses.replace(network, kind="rpc", url=endpoint))
-        return Connection(network, remote.web3, remote.chain_id, None, False)
+        return Connection(reached, remote.web3, remote.chain_id, None, False)
     web3 = Web3(IPCProvider(endpoint, timeout=int(network.timeout)))
     if network.poa:
         from web3.middleware import ExtraDataToPOAMiddleware
@@ -80,7 +83,7 @@ def open_connection(network: NetworkConfig, endpoint: str | None) -> Connection:
     chain_id = int(web3.eth.chain_id)
     if network.chain_id is not None and chain_id != network.chain_id:
         raise ChainIdMismatch(f"node answered chain id {chain_id}, network '{network.name}' is {network.chain_id}")
-    return Connection(network, web3, chain_id, None, False)
+    return Connection(reached, web3, chain_id, None, False)
 
 
 def resolve_signers(network: NetworkConfig, names: list[str]) -> list[Signer]:
