@@ -20,14 +20,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
+import anyio
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from pilotkit_backend.api.routes import programmes, rounds
-from pilotkit_backend.api.routes import contracts, health, jobs, keys
-from pilotkit_backend.api.routes import beneficiaries, merchants
-from pilotkit_backend.api.routes import credits, public_credits
-from pilotkit_backend.api.routes import certificates, public_certificates
+from pilotkit_backend.api.routes import (
+    beneficiaries,
+    certificates,
+    contracts,
+    credits,
+    health,
+    jobs,
+    keys,
+    merchants,
+    programmes,
+    public_certificates,
+    public_credits,
+    rounds,
+)
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
 from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
@@ -96,6 +106,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_commit_guard(session_factory)
     app.state.engine = engine
     app.state.session_factory = session_factory
+    # SQLite has one writer: writing requests take turns in arrival order instead of racing for its lock
+    # (where the loser waits unfairly, or fails at once when its read snapshot is stale)
+    app.state.write_gate = anyio.Lock() if engine.dialect.name == "sqlite" else None
     app.state.idempotency = IdempotencyStore(
         session_factory, settings.idempotency_ttl_seconds, settings.idempotency_lock_seconds
     )

@@ -190,6 +190,10 @@ async def idempotency(
     context = IdempotencyContext(store, claim, session)
     session.info[COMMIT_GUARD] = True
     request.state.idempotency = context
+    gate = getattr(request.app.state, "write_gate", None)
+    if gate is not None:  # SQLite: one writing request at a time, in arrival order (released by the route)
+        await gate.acquire()
+        request.state.write_gate = gate
     return context
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,24 +43,46 @@ class IdempotentRoute(APIRoute):
         async def handler(request: Request) -> Response:
             await request.body()  # cache it: the fingerprint and form parsing both read it
             try:
+                return await finish(request)
+            finally:
+                gate = getattr(request.state, "write_gate", None)
+                if gate is not None:
+                    request.state.write_gate = None
+                    gate.release()
+
+        async def finish(request: Request) -> Response:
+            try:
                 response = await inner(request)
             except BaseException:
                 context = getattr(request.state, "idempotency", None)
                 if context is not None:
                     with anyio.CancelScope(shield=True):  # a client that hangs up must not leave the key held
-                        await run_in_threadpool(_abandon, context)
+                        await _in_finisher(request, _abandon, context)
                 raise
             context = getattr(request.state, "idempotency", None)
             if context is None:
                 return response
             with anyio.CancelScope(shield=True):
                 if 200 <= response.status_code < 400:
-                    await run_in_threadpool(_finish, context, response)
+                    await _in_finisher(request, _finish, context, response)
                 else:
-                    await run_in_threadpool(_abandon, context)
+                    await _in_finisher(request, _abandon, context)
             return response
 
         return handler
+
+
+FINISHER_THREADS = 16
+
+
+async def _in_finisher(request: Request, function: Callable[..., None], *args: Any) -> None:
+    """Run a commit or rollback on the app's finisher threads, never queued behind handler threads: a request
+    holding SQLite's write lock must always be able to finish, even while every handler thread waits for it."""
+    state = request.app.state
+    limiter = getattr(state, "finishers", None)
+    if limiter is None:
+        limiter = state.finishers = anyio.CapacityLimiter(FINISHER_THREADS)
+    await anyio.to_thread.run_sync(function, *args, limiter=limiter)
 
 
 def _finish(context: IdempotencyContext, response: Response) -> None:

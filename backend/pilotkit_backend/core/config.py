@@ -18,7 +18,9 @@ class Settings(BaseSettings):
         default="sqlite:///pilotkit-api.db",
         description="SQLAlchemy URL: SQLite (WAL) by default, or postgresql+psycopg://user@host/db",
     )
-    project_root: Path | None = Field(default=None, description="pilotkit project folder (default: nearest pilotkit.toml)")
+    project_root: Path | None = Field(
+        default=None, description="pilotkit project folder (default: nearest pilotkit.toml)"
+    )
     network: str = Field(default="local", description="network name from pilotkit.toml")
     signer_account: str | None = Field(default=None, description="keystore account that signs (devN on local chains)")
     rpc_url: str | None = Field(
@@ -33,25 +35,34 @@ class Settings(BaseSettings):
     identity_key: str | None = Field(
         default=None,
         description="hex secret (32+ bytes) from which each programme's beneficiary-hash key is derived; required on "
-        "real networks; on local chains one is generated once and kept in the service database. Never logged or returned.",
+        "real networks; on local chains one is generated once and kept in the service database. Never logged or "
+        "returned.",
     )
     worker_id: str | None = Field(
         default=None, description="stable sender worker id: a restart with the same id resumes its jobs at once"
     )
     run_workers: bool = Field(default=True, description="run the job sender and the event indexer in this process")
     max_upload_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="largest request body accepted")
-    job_expiry_seconds: int = Field(default=3600, ge=60, description="an unsent or stuck job older than this is cancelled")
+    job_expiry_seconds: int = Field(
+        default=3600, ge=60, description="an unsent or stuck job older than this is cancelled"
+    )
     stuck_after_seconds: float = Field(default=30.0, gt=0, description="re-price a pending transaction after this long")
     fee_bump_percent: int = Field(default=12, ge=10, le=100, description="fee increase on replacement (at least 10%)")
     max_pending_per_signer: int = Field(default=64, ge=1, description="transactions in flight per signer")
     sender_poll_seconds: float = Field(default=0.05, gt=0)
     indexer_poll_seconds: float = Field(default=0.5, gt=0)
     indexer_batch_blocks: int = Field(default=2000, ge=1, description="blocks per eth_getLogs request")
-    rate_limit_per_second: float = Field(default=20.0, ge=0, description="requests per second per API key (0: no limit)")
-    rate_limit_burst: int = Field(default=40, ge=1, description="requests a key may send at once before the rate applies")
+    rate_limit_per_second: float = Field(
+        default=20.0, ge=0, description="requests per second per API key (0: no limit)"
+    )
+    rate_limit_burst: int = Field(
+        default=40, ge=1, description="requests a key may send at once before the rate applies"
+    )
     idempotency_ttl_seconds: int = Field(default=86400, ge=60, description="how long an Idempotency-Key is remembered")
     idempotency_lock_seconds: float = Field(
-        default=120.0, gt=0, description="an in-progress Idempotency-Key older than this (a crashed request) is taken over"
+        default=120.0,
+        gt=0,
+        description="an in-progress Idempotency-Key older than this (a crashed request) is taken over",
     )
 
 
