@@ -3,7 +3,7 @@ web3.py pipelined ERC-20 transfers, in the same run on the same Anvil.
 
 Set-up as `api_push_batch.py` (own Anvil, contracts, N enrolled beneficiaries, the app with its sender and
 indexer threads), then a flat push round proposed and approved through the API. Measured:
-- bare web3.py: N pipelined signed transfers with fixed gas (on a snapshot, reverted afterwards);
+- bare web3.py: N pipelined signed transfers with fixed gas (before the app starts, from another account);
 - the API: N `POST …/payments {index}` requests from `--clients` concurrent clients, each pre-flighted and
   queued as its own job, from the first request until every job is confirmed.
 Issue target: API ≥ 0.8 × bare.
