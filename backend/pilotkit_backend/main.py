@@ -106,9 +106,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_commit_guard(session_factory)
     app.state.engine = engine
     app.state.session_factory = session_factory
-    # SQLite has one writer: writing requests take turns in arrival order instead of racing for its lock
-    # (where the loser waits unfairly, or fails at once when its read snapshot is stale)
-    app.state.write_gate = anyio.Lock() if engine.dialect.name == "sqlite" else None
+    # Writing requests (after their Idempotency-Key claim) pass a gate. SQLite has one writer: they take turns
+    # in arrival order instead of racing for its lock (the loser waits unfairly, or fails at once when its read
+    # snapshot is stale). PostgreSQL: at most `max_concurrent_writes` at once, fewer than the server's worker
+    # threads, so requests queued on one row lock can never hold every thread the lock holder needs to finish.
+    writers = 1 if engine.dialect.name == "sqlite" else settings.max_concurrent_writes
+    app.state.write_gate = anyio.Semaphore(writers)
     app.state.idempotency = IdempotencyStore(
         session_factory, settings.idempotency_ttl_seconds, settings.idempotency_lock_seconds
     )

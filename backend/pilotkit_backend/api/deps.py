@@ -191,7 +191,7 @@ async def idempotency(
     session.info[COMMIT_GUARD] = True
     request.state.idempotency = context
     gate = getattr(request.app.state, "write_gate", None)
-    if gate is not None:  # SQLite: one writing request at a time, in arrival order (released by the route)
+    if gate is not None:  # writing requests pass a gate in arrival order (see main.lifespan; the route releases it)
         await gate.acquire()
         request.state.write_gate = gate
     return context

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     )
     run_workers: bool = Field(default=True, description="run the job sender and the event indexer in this process")
     max_upload_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="largest request body accepted")
+    max_concurrent_writes: int = Field(
+        default=16, ge=1, le=32, description="writing requests handled at once on PostgreSQL (SQLite: one at a time)"
+    )
     job_expiry_seconds: int = Field(
         default=3600, ge=60, description="an unsent or stuck job older than this is cancelled"
     )
