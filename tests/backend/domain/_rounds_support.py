@@ -118,7 +118,7 @@ def chain_round_id(service: Service, token: str, programme: str, round_id: int) 
 
 
 class ServeProcess:
-    """`pilotkit serve` in a child process on a given database and node, started and SIGKILLed at will."""
+    """`pilotkit serve --rpc` in a child process on a given database and node, started and SIGKILLed at will."""
 
     def __init__(self, database_url: str, rpc_url: str, folder: Any) -> None:
         import socket
@@ -150,8 +150,8 @@ class ServeProcess:
                "PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "import _rounds_support as s; s.serve_main()", str(self.port), self.rpc_url,
-                 self.database_url],
+                [sys.executable, "-m", "pilotkit", "serve", "--port", str(self.port), "--rpc", self.rpc_url,
+                 "--database-url", self.database_url, "--project", str(REPO), "--log-level", "warning"],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -180,31 +180,3 @@ class ServeProcess:
                 self.process.wait(timeout=30)
             except Exception:
                 self.kill()
-
-
-def serve_main() -> None:
-    """Child-process entry: what `pilotkit serve --rpc URL --database-url DB --port P` does (migrate, app, chain
-    with sender and indexer workers, uvicorn), for argv `port rpc_url database_url`.
-
-    Not the CLI itself: on a local network given by --rpc, `open_connection` keeps the network without a url,
-    so the indexer cannot reach the node (ConfigError every pass); here the url is set on the network first.
-    """
-    import dataclasses
-    import sys
-
-    import uvicorn
-    from _domain_support import REPO
-    from pilotkit_backend.core.config import Settings
-    from pilotkit_backend.db.migrate import upgrade_database
-    from pilotkit_backend.main import create_app
-    from pilotkit_backend.services.runtime import attach_chain, open_chain
-
-    port, rpc_url, database_url = sys.argv[1], sys.argv[2], sys.argv[3]
-    settings = Settings(database_url=database_url, rpc_url=rpc_url, project_root=REPO)
-    upgrade_database(database_url)
-    app = create_app(settings)
-    chain = open_chain(settings)
-    chain.connection.network = dataclasses.replace(chain.connection.network, url=rpc_url)
-    attach_chain(app, chain)
-    print(f"serving on {port}", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
