@@ -69,3 +69,22 @@ def test_overview_and_series_follow_push_and_claim_payments(any_service: Service
     assert service.get(f"/v1/programmes/{programme}/disbursements?bucket=week", auditor).status_code == 422
     naive = service.get(f"/v1/programmes/{programme}/disbursements?since=2026-01-01T00:00:00", auditor)
     assert naive.status_code == 422
+
+
+def test_status_counts_follow_each_beneficiary_through_its_changes(service: Service) -> None:
+    programme = register(service)
+    enrol(service, 6)
+    registrar = service.chain.signer("registrar")
+    prog = service.chain.contracts["CashProgramme"]
+    prog.suspend(person_id(0), 1, sender=registrar)
+    prog.reinstate(person_id(0), sender=registrar)  # suspended, then active again
+    prog.suspend(person_id(1), 1, sender=registrar)
+    prog.remove(person_id(1), 2, sender=registrar)  # suspended, then removed
+    prog.suspend(person_id(2), 1, sender=registrar)  # still suspended
+    prog.suspend(person_id(3), 1, sender=registrar)
+    prog.reinstate(person_id(3), sender=registrar)
+    prog.suspend(person_id(3), 1, sender=registrar)  # suspended twice, reinstated once
+    service.wait_indexed()
+    overview = service.get(f"/v1/programmes/{programme}", service.key("auditor")).json()
+    assert overview["beneficiaries"] == 6
+    assert overview["beneficiaries_by_status"] == {"active": 3, "suspended": 2, "removed": 1}
