@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from pilotkit_backend.api.deps import (
@@ -45,6 +45,8 @@ DisburserOrApprover = Annotated[AuthenticatedKey, require_scope(Scope.disburser,
 UINT32 = 2**32
 Amount = Annotated[int, Field(gt=0, lt=2**88, description="token base units (integer or decimal string)")]
 Index = Annotated[int, Field(ge=1, lt=2**64, description="beneficiary index")]
+RoundId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the service's round id (from the proposal)")]
+IndexPath = Annotated[int, Path(ge=1, lt=2**64, description="beneficiary index")]
 
 
 class Entitlement(BaseModel):
@@ -236,7 +238,7 @@ def list_rounds(
 
 
 @router.get("/{round_id}", response_model=RoundDetail, summary="A round: state, keys, budget, paid, job progress")
-def read_round(programme: str, round_id: int, key: Reader, session: SessionDep, chain: ChainDep) -> RoundPublic:
+def read_round(programme: str, round_id: RoundId, key: Reader, session: SessionDep, chain: ChainDep) -> RoundPublic:
     result = round_public(session, chain, _round(session, chain, programme, round_id, key), detail=True)
     session.commit()
     return result
@@ -244,7 +246,7 @@ def read_round(programme: str, round_id: int, key: Reader, session: SessionDep, 
 
 @router.post("/{round_id}/approve", status_code=202, response_model=JobsAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Approve and fund a round (approver; never the key that proposed it)")
-def approve_round(programme: str, round_id: int, key: Approver, chain: ChainDep, settings: SettingsDep,
+def approve_round(programme: str, round_id: RoundId, key: Approver, chain: ChainDep, settings: SettingsDep,
                   idem: IdempotencyDep) -> JobsAccepted:
     row = _round(idem.session, chain, programme, round_id, key)
     jobs = cash_rounds.approve(idem.session, chain, settings, row, key, idem.ref)
@@ -253,7 +255,7 @@ def approve_round(programme: str, round_id: int, key: Approver, chain: ChainDep,
 
 @router.post("/{round_id}/cancel", status_code=202, response_model=JobAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Cancel (disburser) or reject (approver) a proposed round")
-def cancel_round(programme: str, round_id: int, key: DisburserOrApprover, chain: ChainDep, settings: SettingsDep,
+def cancel_round(programme: str, round_id: RoundId, key: DisburserOrApprover, chain: ChainDep, settings: SettingsDep,
                  idem: IdempotencyDep) -> JobAccepted:
     row = _round(idem.session, chain, programme, round_id, key)
     return accepted(cash_rounds.cancel(idem.session, chain, settings, row, key, idem.ref))
@@ -261,7 +263,7 @@ def cancel_round(programme: str, round_id: int, key: DisburserOrApprover, chain:
 
 @router.post("/{round_id}/disburse", status_code=202, response_model=DisburseAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Push-pay every planned, active beneficiary not yet queued: one job per batch of up to 250")
-def disburse_round(programme: str, round_id: int, key: Disburser, session: SessionDep, chain: ChainDep,
+def disburse_round(programme: str, round_id: RoundId, key: Disburser, session: SessionDep, chain: ChainDep,
                    settings: SettingsDep, idem: IdempotencyDep) -> DisburseAccepted:
     row = _round(idem.session, chain, programme, round_id, key)
     jobs, count = cash_rounds_pay.disburse(idem.session, session.get_bind(), chain, settings, row,  # type: ignore
@@ -271,7 +273,7 @@ def disburse_round(programme: str, round_id: int, key: Disburser, session: Sessi
 
 @router.post("/{round_id}/payments", status_code=202, response_model=JobAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Pay one beneficiary of a flat push round (one job)")
-def pay_one(programme: str, round_id: int, body: PayOne, key: Disburser, chain: ChainDep, settings: SettingsDep,
+def pay_one(programme: str, round_id: RoundId, body: PayOne, key: Disburser, chain: ChainDep, settings: SettingsDep,
             idem: IdempotencyDep) -> JobAccepted:
     row = _round(idem.session, chain, programme, round_id, key)
     return accepted(cash_rounds_pay.pay_one(idem.session, chain, settings, row, body.index, key, idem.ref))
@@ -279,7 +281,7 @@ def pay_one(programme: str, round_id: int, body: PayOne, key: Disburser, chain: 
 
 @router.post("/{round_id}/sweep", status_code=202, response_model=JobAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Return a closed round's unpaid budget to its funder")
-def sweep_round(programme: str, round_id: int, key: DisburserOrApprover, chain: ChainDep, settings: SettingsDep,
+def sweep_round(programme: str, round_id: RoundId, key: DisburserOrApprover, chain: ChainDep, settings: SettingsDep,
                 idem: IdempotencyDep) -> JobAccepted:
     row = _round(idem.session, chain, programme, round_id, key)
     return accepted(cash_rounds.sweep(idem.session, chain, settings, row, key, idem.ref))
@@ -290,8 +292,8 @@ def sweep_round(programme: str, round_id: int, key: DisburserOrApprover, chain: 
                     "the programme)")
 def read_claim(
     programme: str,
-    round_id: int,
-    index: int,
+    round_id: RoundId,
+    index: IndexPath,
     key: CurrentKey,
     session: SessionDep,
     chain: ChainDep,
@@ -305,7 +307,7 @@ def read_claim(
 
 @router.post("/{round_id}/claims", status_code=202, response_model=JobAccepted, responses=IDEMPOTENT_RESPONSES,
              summary="Relay a beneficiary's signed claim (the service pays the gas; funds go to the wallet)")
-def relay_claim(programme: str, round_id: int, body: RelayClaim, key: Disburser, chain: ChainDep,
+def relay_claim(programme: str, round_id: RoundId, body: RelayClaim, key: Disburser, chain: ChainDep,
                 settings: SettingsDep, idem: IdempotencyDep) -> JobAccepted:
     row = _round(idem.session, chain, programme, round_id, key)
     return accepted(cash_rounds_pay.relay_claim(idem.session, chain, settings, row, body.index, body.amount,
