@@ -23,6 +23,7 @@ from pilotkit_backend.core.config import Settings
 from pilotkit_backend.core.problems import ServiceUnavailable, Unprocessable
 from pilotkit_backend.models.certs import CertSubjectKey
 from pilotkit_backend.services.chain_context import ChainContext
+from pilotkit_backend.services.identity import parse_master_key
 
 MAX_IDENTIFIER = 128
 _SPACES = re.compile(r"\s+")
@@ -42,15 +43,7 @@ def canonical_identifier(raw: str) -> str:
 
 
 def _master_key(settings: Settings) -> bytes | None:
-    if not settings.identity_key:
-        return None
-    try:
-        key = bytes.fromhex(settings.identity_key.removeprefix("0x"))
-    except ValueError:
-        raise ServiceUnavailable("PILOTKIT_API_IDENTITY_KEY is not hex; the operator must fix it") from None
-    if len(key) < 32:
-        raise ServiceUnavailable("PILOTKIT_API_IDENTITY_KEY must be at least 32 bytes of hex")
-    return key
+    return parse_master_key(settings.identity_key) if settings.identity_key else None
 
 
 def registry_key(settings: Settings, sessions: sessionmaker[Session], chain: ChainContext, registry: str) -> bytes:

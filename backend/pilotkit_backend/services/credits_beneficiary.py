@@ -24,6 +24,7 @@ from pilotkit_backend.core.config import Settings
 from pilotkit_backend.core.problems import ServiceUnavailable
 from pilotkit_backend.models.credits import CreditLocalSecret
 from pilotkit_backend.services.chain_context import ChainContext
+from pilotkit_backend.services.identity import parse_master_key
 
 KEY_CONTEXT = b"pilotkit/credits/retirement-beneficiary/v1"
 NO_BENEFICIARY = "0x" + "00" * 32
@@ -37,13 +38,7 @@ def canonical_name(name: str) -> str:
 
 def _root_secret(settings: Settings, chain: ChainContext, engine: Engine) -> bytes:
     if settings.identity_key:
-        try:
-            root = bytes.fromhex(settings.identity_key.removeprefix("0x"))
-        except ValueError:
-            root = b""
-        if len(root) < 32:
-            raise ServiceUnavailable("identity_key is not a hex secret of 32 bytes or more; the operator must fix it")
-        return root
+        return parse_master_key(settings.identity_key)
     if not chain.is_local:
         raise ServiceUnavailable("identity_key is not configured; retirements with a beneficiary name need it")
     return bytes.fromhex(_local_secret(engine, chain.chain_id))
