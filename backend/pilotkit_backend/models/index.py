@@ -44,7 +44,9 @@ class IndexedEvent(Base):
     __tablename__ = "indexed_events"
     __table_args__ = (
         UniqueConstraint("block_hash", "tx_hash", "log_index", name="uq_indexed_events_log"),
-        Index("ix_indexed_events_contract_name_position", "contract", "name", "block_number", "log_index"),
+        # covers the read paths' filters (contract, name, indexer, chain) so counts never touch the table rows
+        Index("ix_indexed_events_contract_name_scope", "contract", "name", "indexer", "chain_id", "block_number",
+              "log_index"),
         Index("ix_indexed_events_stream_position", "indexer", "chain_id", "block_number", "log_index"),
         Index("ix_indexed_events_tx_hash", "tx_hash"),
     )

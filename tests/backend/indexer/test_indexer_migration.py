@@ -1,4 +1,5 @@
-"""Migration 0003_index creates exactly the indexer's model tables (checked on its own, on each database).
+"""Migrations 0003_index (+ 0009_index_scope, which reshapes one index) create exactly the indexer's model tables
+(checked on their own, on each database).
 
 The full-chain check (an empty database upgraded to head equals the models) lives in the API suite
 (`tests/backend/api/test_api_migrations.py`); this one does not depend on the other migrations.
@@ -20,8 +21,11 @@ from sqlalchemy import inspect
 MINE = {"indexed_blocks", "indexed_events", "indexer_checkpoints"}
 
 
-def _migration() -> Any:
-    spec = importlib.util.spec_from_file_location("migration_0003_index", MIGRATIONS_DIR / "versions" / "0003_index.py")
+INDEX_MIGRATIONS = ("0003_index", "0009_index_scope")
+
+
+def _migration(name: str = "0003_index") -> Any:
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", MIGRATIONS_DIR / "versions" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -30,11 +34,13 @@ def _migration() -> Any:
 
 def _run(url: str, step: str) -> None:
     engine = make_engine(url)
+    names = INDEX_MIGRATIONS if step == "upgrade" else tuple(reversed(INDEX_MIGRATIONS))
     try:
         with engine.begin() as connection:
             context = MigrationContext.configure(connection)
             with Operations.context(context):
-                getattr(_migration(), step)()
+                for name in names:
+                    getattr(_migration(name), step)()
     finally:
         engine.dispose()
 
