@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _util import REPO
+from _util import REPO, bare_transfers
 from eth_account import Account
 from eth_utils import keccak
 from fastapi.testclient import TestClient
@@ -128,7 +128,7 @@ def stack(tmp: Path, beneficiaries: int, block_time: float, database_url: str | 
                                  [wallets[n] for n in chunk], sender=registrar)
         # the comparator runs before the app starts, and is not reverted: with interval mining, Anvil's view of
         # its head after evm_revert confuses the indexer (ChainChanged on every pass)
-        bare_rate = bare_transfers(connection, token, bare, wallets)
+        bare_rate = bare_transfers(connection, token, bare, wallets, amount=AMOUNT)
         database_url = database_url or f"sqlite:///{tmp / 'api.db'}"
         upgrade_database(database_url)
         app = create_app(Settings(database_url=database_url, rate_limit_per_second=0, sender_poll_seconds=0.02,
@@ -140,28 +140,6 @@ def stack(tmp: Path, beneficiaries: int, block_time: float, database_url: str | 
                         for scope in ("admin", "disburser", "approver")}
             yield Stack(connection, control, token, programme, context, client, bare, wallets, keys, bare_rate)
         connection.close()
-
-
-def bare_transfers(connection: Connection, token: ContractHandle, signer: Signer, recipients: list[str],
-                   amount: int = AMOUNT) -> float:
-    """Pipelined signed ERC-20 transfers with plain web3.py, fixed gas; returns transfers confirmed per second."""
-    web3 = connection.web3
-    contract = web3.eth.contract(address=token.address, abi=token.abi)
-    started = time.perf_counter()
-    nonce = web3.eth.get_transaction_count(signer.address)
-    block = web3.eth.get_block("latest")
-    fees = {"maxFeePerGas": 2 * int(block["baseFeePerGas"]) + 10**9, "maxPriorityFeePerGas": 10**9}
-    hashes = []
-    for offset, recipient in enumerate(recipients):
-        params: dict[str, Any] = {"from": signer.address, "nonce": nonce + offset, "chainId": connection.chain_id,
-                                  "gas": 100_000, **fees}
-        tx = contract.functions.transfer(recipient, amount).build_transaction(params)  # type: ignore[arg-type]
-        signed = signer.sign_transaction({k: v for k, v in tx.items() if k != "from"})
-        hashes.append(web3.eth.send_raw_transaction(signed.raw_transaction))
-    for tx_hash in hashes:
-        receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=600, poll_latency=0.01)
-        assert receipt["status"] == 1
-    return len(recipients) / (time.perf_counter() - started)
 
 
 def register_and_wait_index(s: Stack, count: int) -> str:

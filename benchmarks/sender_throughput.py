@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _util import REPO
+from _util import REPO, bare_transfers
 from eth_account import Account
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.base import Base
@@ -39,30 +39,6 @@ from pilotkit.deploy.records import DeploymentRecord
 from pilotkit.project import Project
 
 AMOUNT = 1
-
-
-def bare(connection: Connection, token: ContractHandle, signer: Signer, recipients: list[str],
-         fixed_gas: int | None) -> float:
-    """Pipelined signed transfers with plain web3.py; returns transactions confirmed per second."""
-    web3 = connection.web3
-    contract = web3.eth.contract(address=token.address, abi=token.abi)
-    started = time.perf_counter()
-    nonce = web3.eth.get_transaction_count(signer.address)
-    block = web3.eth.get_block("latest")
-    fees = {"maxFeePerGas": 2 * int(block["baseFeePerGas"]) + 10**9, "maxPriorityFeePerGas": 10**9}
-    hashes = []
-    for offset, recipient in enumerate(recipients):
-        params: dict[str, Any] = {"from": signer.address, "nonce": nonce + offset, "chainId": connection.chain_id,
-                                  **fees}
-        if fixed_gas is not None:
-            params["gas"] = fixed_gas
-        tx = contract.functions.transfer(recipient, AMOUNT).build_transaction(params)  # type: ignore[arg-type]
-        signed = signer.sign_transaction({k: v for k, v in tx.items() if k != "from"})
-        hashes.append(web3.eth.send_raw_transaction(signed.raw_transaction))
-    for tx_hash in hashes:
-        receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.01)
-        assert receipt["status"] == 1
-    return len(recipients) / (time.perf_counter() - started)
 
 
 def through_worker(connection: Connection, token: ContractHandle, signer: Signer, recipients: list[str],
@@ -124,10 +100,11 @@ def main() -> None:
         recipients = [Account.create().address for _ in range(args.jobs)]
 
         snapshot = control.snapshot()
-        fixed = bare(connection, token, bare_signer, recipients, fixed_gas=100_000)
+        fixed = bare_transfers(connection, token, bare_signer, recipients, amount=AMOUNT, timeout=120)
         control.revert(snapshot)
         snapshot = control.snapshot()
-        estimated = bare(connection, token, bare_signer, recipients, fixed_gas=None)
+        estimated = bare_transfers(connection, token, bare_signer, recipients, amount=AMOUNT, gas=None,
+                                   timeout=120)
         control.revert(snapshot)
         worker, enqueued = through_worker(connection, token, worker_signer, recipients, database_url,
                                           args.max_pending, deployer.errors)
