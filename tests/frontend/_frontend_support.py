@@ -19,13 +19,11 @@ from typing import Any
 
 import httpx
 import uvicorn
-from _domain_support import FINAL, ServiceChain
+from _domain_support import FINAL, ServiceChain, new_key, wait_indexed
 from fastapi import FastAPI
 from pilotkit_backend.core.config import Settings
-from pilotkit_backend.db.engine import make_session_factory
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.main import create_app
-from pilotkit_backend.services.auth import create_key, parse_binding
 from pilotkit_backend.services.runtime import attach_chain
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,9 +42,7 @@ class LiveService:
     http: httpx.Client
 
     def key(self, *scopes: str, bind: str | None = None, label: str = "test key") -> str:
-        with make_session_factory(self.app.state.engine)() as session:
-            _, token = create_key(session, label, scopes, parse_binding(bind) if bind else None)
-        return token
+        return new_key(self.app, *scopes, bind=bind, label=label)
 
     @staticmethod
     def headers(token: str | None, idem: str | None = None) -> dict[str, str]:
@@ -83,16 +79,7 @@ class LiveService:
         return body
 
     def wait_indexed(self, timeout: float = 60.0) -> None:
-        target = self.chain.context.block_number()
-        deadline = time.monotonic() + timeout
-        while True:
-            indexer = getattr(self.app.state, "indexer", None)
-            checkpoint = indexer.checkpoint() if indexer is not None else None
-            if checkpoint is not None and checkpoint.number >= target:
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"indexer not at block {target} after {timeout}s ({checkpoint})")
-            time.sleep(0.05)
+        wait_indexed(self.app, self.chain, timeout)
 
 
 def _free_socket() -> socket.socket:

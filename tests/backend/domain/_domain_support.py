@@ -128,9 +128,7 @@ class Service:
 
     def key(self, *scopes: str, bind: str | None = None, label: str = "test key") -> str:
         """A new API key's token. `bind` is e.g. 'programme:0xabc...' or 'registry:0xdef...'."""
-        with make_session_factory(self.engine)() as session:
-            _, token = create_key(session, label, scopes, parse_binding(bind) if bind else None)
-        return token
+        return new_key(self.app, *scopes, bind=bind, label=label)
 
     @staticmethod
     def auth(token: str | None, idempotency_key: str | None = None) -> dict[str, str]:
@@ -168,16 +166,28 @@ class Service:
 
     def wait_indexed(self, timeout: float = 30.0) -> None:
         """Wait until the indexer has stored every mined block's events."""
-        target = self.chain.context.block_number()
-        deadline = time.monotonic() + timeout
-        while True:
-            indexer = getattr(self.app.state, "indexer", None)
-            checkpoint = indexer.checkpoint() if indexer is not None else None
-            if checkpoint is not None and checkpoint.number >= target:
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"indexer not at block {target} after {timeout}s ({checkpoint})")
-            time.sleep(0.05)
+        wait_indexed(self.app, self.chain, timeout)
+
+
+def new_key(app: FastAPI, *scopes: str, bind: str | None = None, label: str = "test key") -> str:
+    """A new API key's token in a started app's database. `bind` is e.g. 'programme:0xabc...'."""
+    with make_session_factory(app.state.engine)() as session:
+        _, token = create_key(session, label, scopes, parse_binding(bind) if bind else None)
+    return token
+
+
+def wait_indexed(app: FastAPI, chain: ServiceChain, timeout: float = 30.0) -> None:
+    """Wait until a started app's indexer has stored every block mined so far."""
+    target = chain.context.block_number()
+    deadline = time.monotonic() + timeout
+    while True:
+        indexer = getattr(app.state, "indexer", None)
+        checkpoint = indexer.checkpoint() if indexer is not None else None
+        if checkpoint is not None and checkpoint.number >= target:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"indexer not at block {target} after {timeout}s ({checkpoint})")
+        time.sleep(0.05)
 
 
 @contextlib.contextmanager
