@@ -37,11 +37,11 @@ from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.engine import make_session_factory
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.main import create_app
-from pilotkit_backend.services.auth import create_key
-from pilotkit_backend.services.bootstrap import grant_service_roles
-from pilotkit_backend.services.chain_context import ChainContext
-from pilotkit_backend.services.runtime import attach_chain, role_signers
-from pilotkit_backend.services.sender_main import error_decoder
+from pilotkit_backend.platform.auth import create_key
+from pilotkit_backend.platform.bootstrap import grant_service_roles
+from pilotkit_backend.platform.chain_context import ChainContext
+from pilotkit_backend.platform.runtime import attach_chain, role_signers
+from pilotkit_backend.platform.sender.main import error_decoder
 
 from pilotkit.accounts.dev import dev_accounts
 from pilotkit.accounts.signer import Signer

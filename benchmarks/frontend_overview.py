@@ -46,8 +46,8 @@ def _hex(label: str) -> str:
 def fill_index(engine: object, chain_id: int, programme: str, beneficiaries: int, first_block: int,
                start_time: int) -> int:
     """Insert the synthetic history; returns the number of rows written."""
-    from pilotkit_backend.models.index import IndexedEvent
-    from pilotkit_backend.services.runtime import INDEXER_NAME
+    from pilotkit_backend.platform.models.index import IndexedEvent
+    from pilotkit_backend.platform.runtime import INDEXER_NAME
 
     rows: list[dict[str, object]] = []
     block = first_block

@@ -23,6 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from _util import REPO
+from pilotkit_backend.core.config import Settings
+from pilotkit_backend.db.base import Base
+from pilotkit_backend.db.engine import make_engine
+from pilotkit_backend.platform.indexer.indexer import EventIndexer, FollowedContract
+from pilotkit_backend.platform.indexer.rpc import JsonRpcClient
+from pilotkit_backend.platform.models.index import IndexedBlock, IndexedEvent, IndexerCheckpoint
 
 from pilotkit.accounts.dev import dev_accounts
 from pilotkit.chain.connection import connect
@@ -30,12 +36,6 @@ from pilotkit.chain.control import ChainControl
 from pilotkit.deploy.deployer import Deployer
 from pilotkit.deploy.records import DeploymentRecord
 from pilotkit.project import Project
-from pilotkit_backend.core.config import Settings
-from pilotkit_backend.db.base import Base
-from pilotkit_backend.db.engine import make_engine
-from pilotkit_backend.models.index import IndexedBlock, IndexedEvent, IndexerCheckpoint
-from pilotkit_backend.services.indexer import EventIndexer, FollowedContract
-from pilotkit_backend.services.indexer_rpc import JsonRpcClient
 
 MINT = "0x40c10f19"
 TABLES: list[Any] = [IndexedBlock.__table__, IndexedEvent.__table__, IndexerCheckpoint.__table__]

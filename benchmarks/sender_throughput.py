@@ -25,8 +25,8 @@ from eth_account import Account
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.base import Base
 from pilotkit_backend.db.engine import make_engine, make_session_factory
-from pilotkit_backend.models.jobs import Job, JobAttempt, JobStatus, SignerNonce
-from pilotkit_backend.services.sender import SenderWorker, enqueue
+from pilotkit_backend.platform.models.jobs import Job, JobAttempt, JobStatus, SignerNonce
+from pilotkit_backend.platform.sender.worker import SenderWorker, enqueue
 
 from pilotkit.accounts.dev import dev_accounts
 from pilotkit.accounts.signer import Signer

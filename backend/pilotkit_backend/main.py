@@ -16,52 +16,30 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
 
 import anyio
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from pilotkit_backend.api.routes import (
-    beneficiaries,
-    certificates,
-    contracts,
-    credits,
-    health,
-    jobs,
-    keys,
-    merchants,
-    programmes,
-    public_certificates,
-    public_credits,
-    rounds,
-)
+from pilotkit_backend.api.routes import contracts, health, jobs, keys
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
+from pilotkit_backend.catalogue import KINDS
 from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
 from pilotkit_backend.core.metrics import Metrics
 from pilotkit_backend.core.middleware import RequestContextMiddleware
 from pilotkit_backend.core.problems import install_problem_handlers
 from pilotkit_backend.db.engine import make_engine, make_session_factory
-from pilotkit_backend.services.idempotency import IdempotencyStore
-from pilotkit_backend.services.ratelimit import TokenBucketLimiter
+from pilotkit_backend.platform.idempotency import IdempotencyStore
+from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
+from pilotkit_backend.platform.workers import Hook, Worker
 from pilotkit_backend.web import mount_web
 
 log = logging.getLogger("pilotkit_backend")
 
 PURGE_EVERY_SECONDS = 600.0
-Hook = Callable[[FastAPI], Awaitable[None] | None]
-
-
-@dataclass(frozen=True)
-class Worker:
-    """A background part of the service: `start(app)` and `stop(app)`, sync or async."""
-
-    name: str
-    start: Hook
-    stop: Hook
 
 
 async def _call(hook: Hook, app: FastAPI) -> None:
@@ -163,14 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(jobs.router)
     app.include_router(contracts.router)
-    app.include_router(programmes.router)
-    app.include_router(rounds.router)
-    app.include_router(beneficiaries.router)
-    app.include_router(merchants.router)
-    app.include_router(credits.router)
-    app.include_router(public_credits.router)
-    app.include_router(certificates.router)
-    app.include_router(public_certificates.router)
+    for kind in KINDS:  # each pilot kind's routers (pilotkit_backend.catalogue)
+        for router in kind.routers:
+            app.include_router(router)
     mount_web(app)  # the web frontend, offline /docs, public registries, pilot reports (pilotkit_backend.web)
     return app
 

@@ -1,7 +1,7 @@
 """The web frontend on the API's own origin: page shells, static assets, offline `/docs`, public registries.
 
 `mount_web(app)` adds (none of it under `/v1` except the public list of registries):
-- page routes (`/`, `/signin`, `/verify`, `/programmes/...`, `/credits/...`, `/reports/...`): each answers the
+- page routes (`/`, `/signin`, `/reports/...` and each pilot kind's `page_paths`): each answers the
   same small HTML shell from `frontend/index.html`; the browser module `frontend/static/js/app.js` routes on the
   path and calls the JSON API with the API key the user signed in with (kept in sessionStorage);
 - `/static/...`: `frontend/static` (revalidated on every load: ETag / Last-Modified, 304) and
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -29,9 +29,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from pilotkit_backend.api.deps import SessionDep, get_chain
+from pilotkit_backend.catalogue import KINDS, PUBLIC_TYPES, PublicRegistryKind
 from pilotkit_backend.core.problems import problem_responses
-from pilotkit_backend.models.registry import ContractKind, RegisteredContract
-from pilotkit_backend.services.chain_context import ChainContext
+from pilotkit_backend.platform.chain_context import ChainContext
+from pilotkit_backend.platform.models.registry import RegisteredContract
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -51,23 +52,9 @@ DOCS_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-PAGE_PATHS = (
-    "/",
-    "/signin",
-    "/verify",
-    "/verify/{registry}",
-    "/verify/{registry}/{doc_hash}",
-    "/programmes",
-    "/programmes/{programme}",
-    "/programmes/{programme}/lookup",
-    "/programmes/{programme}/rounds/{round_id}",
-    "/credits",
-    "/credits/{registry}",
-    "/credits/{registry}/retirements/{retirement_id}",
-    "/reports",
-    "/reports/compare",
-    "/reports/{name}",
-)
+#: The shared pages; each pilot kind adds its own (`PilotKind.page_paths`).
+SHARED_PAGE_PATHS = ("/", "/signin", "/reports", "/reports/compare", "/reports/{name}")
+PAGE_PATHS = SHARED_PAGE_PATHS + tuple(path for kind in KINDS for path in kind.page_paths)
 
 
 class WebSettings(BaseSettings):
@@ -118,7 +105,7 @@ def vendor_url(node_modules: Path, package: str, file: str) -> str | None:
 
 
 class RegistryPublic(BaseModel):
-    kind: Literal["credits", "certificates"]
+    kind: PublicRegistryKind  # type: ignore[valid-type]
     address: str
     label: str
 
@@ -132,7 +119,7 @@ def public_registries(session: SessionDep, chain: Annotated[ChainContext, Depend
     rows = session.execute(
         select(RegisteredContract)
         .where(RegisteredContract.chain_id == chain.chain_id,
-               RegisteredContract.kind.in_([ContractKind.credits.value, ContractKind.certificates.value]))
+               RegisteredContract.kind.in_([t.value for t in PUBLIC_TYPES]))
         .order_by(RegisteredContract.created_at)
     ).scalars()
     return [RegistryPublic(kind=r.kind, address=r.address, label=r.label) for r in rows]  # type: ignore[arg-type]

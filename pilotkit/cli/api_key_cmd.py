@@ -7,7 +7,7 @@ from typing import Any
 
 from pilotkit.errors import PilotkitError
 
-# Mirrors pilotkit_backend.models.access.Scope (kept here so parsing needs no SQLAlchemy import).
+# Mirrors pilotkit_backend.platform.models.access.Scope (kept here so parsing needs no SQLAlchemy import).
 SCOPES = ("registrar", "disburser", "approver", "merchant", "issuer", "verifier", "auditor", "admin")
 
 
@@ -77,7 +77,7 @@ def _db_reason(exc: Exception) -> str:
 
 
 def _create(session: Any, args: argparse.Namespace) -> int:
-    from pilotkit_backend.services.auth import InvalidBinding, create_key, parse_binding
+    from pilotkit_backend.platform.auth import InvalidBinding, create_key, parse_binding
 
     try:
         binding = parse_binding(args.bind) if args.bind else None
@@ -97,7 +97,7 @@ def _create(session: Any, args: argparse.Namespace) -> int:
 
 
 def _list(session: Any, args: argparse.Namespace) -> int:
-    from pilotkit_backend.services.auth import list_keys
+    from pilotkit_backend.platform.auth import list_keys
 
     from pilotkit.cli._common import print_table
 
@@ -122,7 +122,7 @@ def _list(session: Any, args: argparse.Namespace) -> int:
 
 
 def _revoke(session: Any, args: argparse.Namespace) -> int:
-    from pilotkit_backend.services.auth import KeyNotFound, revoke_key
+    from pilotkit_backend.platform.auth import KeyNotFound, revoke_key
 
     try:
         row, changed = revoke_key(session, args.key)

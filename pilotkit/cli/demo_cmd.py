@@ -61,12 +61,13 @@ def _serve(args: argparse.Namespace, project: object, session: object) -> int:
     """Register the demo contracts with a fresh service database, print API keys, serve until Ctrl-C."""
     from pathlib import Path
 
+    from pilotkit_backend.catalogue import CONTRACT_TYPES
     from pilotkit_backend.core.config import Settings
     from pilotkit_backend.db.engine import make_engine, make_session_factory
     from pilotkit_backend.db.migrate import upgrade_database
     from pilotkit_backend.main import create_app
-    from pilotkit_backend.services.demo import prepare_demo_service
-    from pilotkit_backend.services.runtime import attach_chain, open_chain
+    from pilotkit_backend.platform.demo import prepare_demo_service
+    from pilotkit_backend.platform.runtime import attach_chain, open_chain
 
     from pilotkit.cli.serve_cmd import serve_app
 
@@ -84,7 +85,7 @@ def _serve(args: argparse.Namespace, project: object, session: object) -> int:
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as db:
-            keys = prepare_demo_service(db, chain, session.deployer)  # type: ignore[attr-defined]
+            keys = prepare_demo_service(db, chain, session.deployer, CONTRACT_TYPES)  # type: ignore[attr-defined]
     finally:
         engine.dispose()
     app = create_app(settings)

@@ -139,7 +139,7 @@ def _attach_chain(app: FastAPI, settings: Settings, explicit: bool) -> str:
     Without a project (no pilotkit.toml) or a reachable chain the API still serves keys, jobs and health;
     routes that need the chain answer 503. An explicit --network or --rpc that cannot be reached is an error.
     """
-    from pilotkit_backend.services.runtime import attach_chain, open_chain
+    from pilotkit_backend.platform.runtime import attach_chain, open_chain
 
     from pilotkit.config import load_config
     from pilotkit.errors import ConfigError

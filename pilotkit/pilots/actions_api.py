@@ -155,7 +155,7 @@ class ApiActions:
 
     def deploy(self, key: str, contract: str, args: tuple[Any, ...], sender: ReplaySigner, timestamp: int) -> str:
         """Deploy through the library, queue the service's role grants (mined with the step), register it."""
-        from pilotkit_backend.services.bootstrap import role_grants, role_id
+        from pilotkit_backend.platform.bootstrap import role_grants, role_id
 
         self.direct.on_block = self.on_block
         try:

@@ -82,8 +82,8 @@ def start_api_service(project: Project, network_name: str, node: Any, control: C
     from pilotkit_backend.db.engine import make_engine, make_session_factory
     from pilotkit_backend.db.migrate import upgrade_database
     from pilotkit_backend.main import create_app
-    from pilotkit_backend.services.auth import create_key
-    from pilotkit_backend.services.runtime import attach_chain, open_chain
+    from pilotkit_backend.platform.auth import create_key
+    from pilotkit_backend.platform.runtime import attach_chain, open_chain
 
     from pilotkit.chain.connection import connect
 

@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.main import create_app
-from pilotkit_backend.services.runtime import attach_chain
+from pilotkit_backend.platform.runtime import attach_chain
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

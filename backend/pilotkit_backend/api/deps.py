@@ -26,15 +26,13 @@ from pilotkit_backend.core.problems import (
     IdempotencyKeyInvalid,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
-    NotFound,
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
 )
-from pilotkit_backend.models.access import Scope
-from pilotkit_backend.services import auth
-from pilotkit_backend.services.chain_context import ChainContext
-from pilotkit_backend.services.idempotency import (
+from pilotkit_backend.platform import auth
+from pilotkit_backend.platform.chain_context import ChainContext
+from pilotkit_backend.platform.idempotency import (
     KEY_RE,
     Claim,
     IdempotencyStore,
@@ -42,7 +40,8 @@ from pilotkit_backend.services.idempotency import (
     KeyReused,
     fingerprint,
 )
-from pilotkit_backend.services.ratelimit import TokenBucketLimiter
+from pilotkit_backend.platform.models.access import Scope
+from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
 
 COMMIT_GUARD = "pilotkit.idempotent_request"  # Session.info flag: the route, not the handler, commits
 
@@ -113,19 +112,11 @@ def require_scope(*scopes: Scope | str) -> Any:
     return Depends(check)
 
 
-def ensure_bound(key: auth.AuthenticatedKey, kind: str, object_id: str) -> None:
-    """Raise 404 unless `key` may see object (`kind`, `object_id`): unbound keys see all, bound keys one."""
-    if key.binding is None:
-        return
-    if key.binding.kind != kind or key.binding.object_id != auth.normalise_object_id(object_id):
-        raise NotFound(f"no such {kind}")
-
-
 def bound_to(kind: str, path_param: str) -> Any:
     """Route dependency: the object named by path parameter `path_param` must be visible to the key (404)."""
 
     def check(request: Request, key: CurrentKey) -> None:
-        ensure_bound(key, kind, str(request.path_params.get(path_param, "")))
+        auth.ensure_bound(key, kind, str(request.path_params.get(path_param, "")))
 
     return Depends(check)
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pilotkit_backend.api.deps import COMMIT_GUARD, IdempotencyContext
 from pilotkit_backend.core.problems import IdempotencyKeyInProgress, problem_responses
-from pilotkit_backend.services.idempotency import ClaimLost, Replay, StoredResponse, replayable_headers
+from pilotkit_backend.platform.idempotency import ClaimLost, Replay, StoredResponse, replayable_headers
 
 _COMMITTING = "pilotkit.idempotent_commit"
 # `responses=` for routes with IdempotencyDep: the problems they can answer besides validation (422).

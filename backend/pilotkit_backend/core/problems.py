@@ -324,7 +324,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ContractRevert, _contract_handler)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
-    from pilotkit_backend.services.chain_context import ChainUnavailable
+    from pilotkit_backend.platform.chain_context import ChainUnavailable
 
     app.add_exception_handler(ChainUnavailable, _chain_unavailable)
 

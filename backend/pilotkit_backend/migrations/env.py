@@ -12,9 +12,11 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.pool import NullPool
 
-import pilotkit_backend.models  # noqa: F401  (registers every table on Base.metadata)
+from pilotkit_backend.catalogue import model_modules
 from pilotkit_backend.db.base import Base
 from pilotkit_backend.db.engine import make_engine
+
+model_modules()  # the platform's and every pilot kind's tables, on Base.metadata
 
 config = context.config
 target_metadata = Base.metadata

@@ -13,11 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
-from pilotkit_backend.api.deps import IdempotencyDep, SessionDep, bound_to, ensure_bound, require_scope
+from pilotkit_backend.api.deps import IdempotencyDep, SessionDep, bound_to, require_scope
 from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
 from pilotkit_backend.core.problems import Conflict
-from pilotkit_backend.models.access import IdempotencyRecord, Scope
-from pilotkit_backend.services.auth import AuthenticatedKey, create_key, parse_binding, revoke_key
+from pilotkit_backend.platform.auth import AuthenticatedKey, create_key, ensure_bound, parse_binding, revoke_key
+from pilotkit_backend.platform.models.access import IdempotencyRecord, Scope
 from pydantic import BaseModel, Field
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
 from sqlalchemy.engine import Engine

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from _api_support import PROGRAMME_A, PROGRAMME_B, Api
-from pilotkit_backend.api.deps import ensure_bound
 from pilotkit_backend.core.problems import NotFound
-from pilotkit_backend.services.auth import AuthenticatedKey, Binding, hash_token
+from pilotkit_backend.platform.auth import AuthenticatedKey, Binding, ensure_bound, hash_token
 
 
 def _assert_401(response: object, detail_part: str) -> None:
@@ -129,7 +128,7 @@ def test_ensure_bound_unit() -> None:
 
 
 def test_last_used_is_recorded(api: Api) -> None:
-    from pilotkit_backend.services.auth import list_keys
+    from pilotkit_backend.platform.auth import list_keys
 
     token = api.key("auditor")
     api.client.get("/v1/me", headers={"X-API-Key": token})

@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.main import create_app
-from pilotkit_backend.models.access import Scope
-from pilotkit_backend.services.auth import hash_token
+from pilotkit_backend.platform.auth import hash_token
+from pilotkit_backend.platform.models.access import Scope
 
 from pilotkit.cli.api_key_cmd import SCOPES
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from _api_support import Api, ApiFactory
 from fastapi.testclient import TestClient
-from pilotkit_backend.api.routes.health import rpc_health_check
 from pilotkit_backend.core.config import Settings
-from pilotkit_backend.main import Worker, create_app
+from pilotkit_backend.main import create_app
+from pilotkit_backend.platform.workers import Worker, rpc_health_check
 
 SECRET_RPC = "https://rpc.example.org/v3/SECRET-PROJECT-KEY"
 

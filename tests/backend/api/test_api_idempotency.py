@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from _api_support import PROGRAMME_A, PROGRAMME_B, Api
-from pilotkit_backend.models.access import IdempotencyState
-from pilotkit_backend.services.idempotency import (
+from pilotkit_backend.platform.idempotency import (
     ClaimLost,
     IdempotencyStore,
     KeyInProgress,
@@ -18,6 +17,7 @@ from pilotkit_backend.services.idempotency import (
     StoredResponse,
     fingerprint,
 )
+from pilotkit_backend.platform.models.access import IdempotencyState
 
 
 def test_same_key_and_body_five_times_runs_once_and_answers_the_same(api: Api) -> None:
@@ -163,7 +163,7 @@ def _store(api: Api, clock: Clock, ttl: float = 3600, lock: float = 60) -> Idemp
 
 
 def _key_id(api: Api) -> int:
-    from pilotkit_backend.services.auth import list_keys
+    from pilotkit_backend.platform.auth import list_keys
 
     api.key("disburser")
     with api.app.state.session_factory() as session:

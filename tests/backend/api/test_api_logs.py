@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from _api_support import PROGRAMME_A, PROGRAMME_B, Api
-from pilotkit_backend.services.auth import hash_token
+from pilotkit_backend.platform.auth import hash_token
 
 PERSONAL = "Amina Yusuf 19840512-1234"
 

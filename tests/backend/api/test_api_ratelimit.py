@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from _api_support import PROGRAMME_A, Api, ApiFactory
-from pilotkit_backend.services.ratelimit import TokenBucketLimiter
+from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
 
 
 class FakeClock:

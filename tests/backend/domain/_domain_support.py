@@ -22,10 +22,10 @@ from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.engine import make_engine, make_session_factory
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.main import create_app
-from pilotkit_backend.services.auth import create_key, parse_binding
-from pilotkit_backend.services.bootstrap import grant_service_roles
-from pilotkit_backend.services.chain_context import ChainContext
-from pilotkit_backend.services.runtime import attach_chain, role_signers
+from pilotkit_backend.platform.auth import create_key, parse_binding
+from pilotkit_backend.platform.bootstrap import grant_service_roles
+from pilotkit_backend.platform.chain_context import ChainContext
+from pilotkit_backend.platform.runtime import attach_chain, role_signers
 from sqlalchemy import Engine
 
 from pilotkit.accounts.dev import dev_accounts
@@ -94,7 +94,7 @@ def start_service_chain(project: Project, folder: Path) -> ServiceChain:
                                                  "ipfs://pilotkit/credits/{id}.json"),
             "CertificateRegistry": deployer.deploy("CertificateRegistry", admin.address),
         }
-        from pilotkit_backend.services.sender_main import error_decoder
+        from pilotkit_backend.platform.sender.main import error_decoder
 
         network = project.config.network("local")
         context = ChainContext(connection=connection, artifacts=project.artifacts("local"),

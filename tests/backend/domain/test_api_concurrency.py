@@ -19,7 +19,7 @@ from _domain_support import FINAL, REPO, ServiceChain
 from _rounds_support import AMOUNT, PERIOD, enrol, wallet_address
 from pilotkit_backend.db.engine import make_engine, make_session_factory
 from pilotkit_backend.db.migrate import upgrade_database
-from pilotkit_backend.services.auth import create_key
+from pilotkit_backend.platform.auth import create_key
 
 CLIENTS = 50
 PAYMENTS_EACH = 20

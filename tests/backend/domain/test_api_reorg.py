@@ -10,7 +10,7 @@ from typing import Any
 from _domain_support import Service
 from pilotkit_backend.db.base import Base
 from pilotkit_backend.db.engine import make_engine
-from pilotkit_backend.services.indexer import EventIndexer, FollowedContract
+from pilotkit_backend.platform.indexer.indexer import EventIndexer, FollowedContract
 
 ENROL_BATCH = 20
 

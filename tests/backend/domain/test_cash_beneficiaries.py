@@ -9,7 +9,7 @@ import pytest
 from _cash_support import address_of, base, enrol, lookup, register
 from _domain_support import DAY, Service
 from pilotkit_backend.core.problems import ServiceUnavailable
-from pilotkit_backend.services.identity import (
+from pilotkit_backend.kinds.cash.services.identity import (
     IdentityKeys,
     InvalidIdentifier,
     canonical_identifier,

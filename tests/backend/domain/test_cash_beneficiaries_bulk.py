@@ -147,7 +147,7 @@ def test_batch_calldata_and_checksums_match_eth_abi_and_eth_utils(service: Servi
     import os
 
     from eth_utils import to_checksum_address
-    from pilotkit_backend.services.cash_beneficiaries import checksum_address, enrol_batch_calldata
+    from pilotkit_backend.kinds.cash.services.beneficiaries import checksum_address, enrol_batch_calldata
 
     chain = service.chain.context
     for n in (1, 2, 150):
@@ -189,8 +189,8 @@ def test_enrolment_on_postgresql_bulk_and_racing_duplicates(pg_service: Service)
 def test_bulk_rejects_people_and_wallets_enrolled_outside_the_api(service: Service) -> None:
     """An enrolment made directly on chain (another registrar account) is seen through the event index."""
     from _cash_support import wallet
-    from pilotkit_backend.services.bootstrap import role_id
-    from pilotkit_backend.services.identity import IdentityKeys
+    from pilotkit_backend.kinds.cash.services.identity import IdentityKeys
+    from pilotkit_backend.platform.bootstrap import role_id
 
     programme = register(service)
     registrar = service.key("registrar")

@@ -13,8 +13,8 @@ from _domain_support import FINAL, ServiceChain
 from _rounds_support import AMOUNT, PERIOD, ServeProcess, enrol, wallet_address
 from pilotkit_backend.db.engine import make_engine, make_session_factory
 from pilotkit_backend.db.migrate import upgrade_database
-from pilotkit_backend.models.jobs import Job
-from pilotkit_backend.services.auth import create_key
+from pilotkit_backend.platform.auth import create_key
+from pilotkit_backend.platform.models.jobs import Job
 from sqlalchemy import select
 
 N = 1000

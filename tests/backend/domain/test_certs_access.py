@@ -68,7 +68,7 @@ def test_public_routes_need_no_key_and_are_rate_limited_per_address(service: Ser
     assert service.get(f"{public(registry)}/certificates/{document}/credential").status_code == 200
     upload = service.client.post(f"{public(registry)}/verify", files={"file": ("x", b"public")})
     assert upload.status_code == 200
-    from pilotkit_backend.services.ratelimit import TokenBucketLimiter
+    from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
 
     service.app.state.public_rate_limiter = TokenBucketLimiter(0.001, 2)
     statuses = [service.get(f"{public(registry)}/certificates/{document}").status_code for _ in range(3)]

@@ -7,8 +7,8 @@ import time
 
 from _certs_support import ZERO32, act, base, doc, issue, issue_batch, register, verdict
 from _domain_support import Service
-from pilotkit_backend.models.certs import CertDocument, CertRecord
-from pilotkit_backend.models.jobs import Job
+from pilotkit_backend.kinds.certs.models import CertDocument, CertRecord
+from pilotkit_backend.platform.models.jobs import Job
 from sqlalchemy import func, select
 
 from pilotkit.merkle import leaf, verify_proof

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from _domain_support import Service
-from pilotkit_backend.services.chain_context import ChainContext
-from pilotkit_backend.services.jobs_queue import get_job
-from pilotkit_backend.services.writes import Call, submit
+from pilotkit_backend.platform.chain_context import ChainContext
+from pilotkit_backend.platform.job_queue import get_job
+from pilotkit_backend.platform.writes import Call, submit
 from sqlalchemy.orm import sessionmaker
 
 

@@ -8,7 +8,7 @@ import json
 from _credits_support import address_of, outside_holder, setup_credits
 from _domain_support import Service
 from eth_utils import keccak
-from pilotkit_backend.models.credits import CreditBeneficiary
+from pilotkit_backend.kinds.credits.models import CreditBeneficiary
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

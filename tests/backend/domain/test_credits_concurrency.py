@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from _credits_support import batch_body, setup_credits
 from _domain_support import Service
-from pilotkit_backend.models.credits import CreditBeneficiary, CreditLocalSecret
-from pilotkit_backend.services.credits_beneficiary import KEY_CONTEXT
+from pilotkit_backend.kinds.credits.models import CreditBeneficiary, CreditLocalSecret
+from pilotkit_backend.kinds.credits.services.beneficiary import KEY_CONTEXT
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from _credits_support import address_of, batch_body, problem, project_body, setup_credits
 from _domain_support import Service
-from pilotkit_backend.models.credits import CreditBeneficiary, CreditIssuance
-from pilotkit_backend.models.jobs import Job
+from pilotkit_backend.kinds.credits.models import CreditBeneficiary, CreditIssuance
+from pilotkit_backend.platform.models.jobs import Job
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from pilotkit_backend.db.base import Base
 from pilotkit_backend.db.engine import make_engine
-from pilotkit_backend.models.index import IndexedBlock, IndexedEvent, IndexerCheckpoint
-from pilotkit_backend.services.indexer import EventIndexer, FollowedContract
-from pilotkit_backend.services.indexer_queries import EventQuery
-from pilotkit_backend.services.indexer_rpc import JsonRpcClient
+from pilotkit_backend.platform.indexer.indexer import EventIndexer, FollowedContract
+from pilotkit_backend.platform.indexer.queries import EventQuery
+from pilotkit_backend.platform.indexer.rpc import JsonRpcClient
+from pilotkit_backend.platform.models.index import IndexedBlock, IndexedEvent, IndexerCheckpoint
 from sqlalchemy import Engine, func, select
 
 from pilotkit.contracts.events import EventDecoder

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from _indexer_support import IndexerFactory, Minter, create_index_tables
-from pilotkit_backend.services.indexer import EventIndexer, FollowedContract
-from pilotkit_backend.services.indexer_rpc import JsonRpcClient
+from pilotkit_backend.platform.indexer.indexer import EventIndexer, FollowedContract
+from pilotkit_backend.platform.indexer.rpc import JsonRpcClient
 from sqlalchemy import Engine
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
-from pilotkit_backend.services.indexer_decode import LogDecoder, canonical_json, checksum_address
+from pilotkit_backend.platform.indexer.decode import LogDecoder, canonical_json, checksum_address
 
 from pilotkit.contracts.events import EventDecoder
 

@@ -51,7 +51,9 @@ def test_revision_identifiers() -> None:
 
 
 def test_migration_matches_the_models_then_downgrades(database_url: str) -> None:
-    import pilotkit_backend.models  # noqa: F401  (registers the tables)
+    from pilotkit_backend.catalogue import model_modules
+
+    model_modules()  # registers the tables
 
     _run(database_url, "upgrade")
     engine = make_engine(database_url)

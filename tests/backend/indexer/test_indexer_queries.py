@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from _indexer_support import BIG, IndexerFactory, Minter, stored_events
-from pilotkit_backend.services.indexer_queries import EventQuery, InvalidCursor
+from pilotkit_backend.platform.indexer.queries import EventQuery, InvalidCursor
 from sqlalchemy import Engine
 
 from pilotkit.contracts.handle import ContractHandle

@@ -17,7 +17,7 @@ from _indexer_support import (
     snapshot_tables,
     stored_events,
 )
-from pilotkit_backend.services.indexer import FollowedContract, ReorgTooDeep
+from pilotkit_backend.platform.indexer.indexer import FollowedContract, ReorgTooDeep
 from sqlalchemy import Engine
 
 from pilotkit.chain.connection import Connection

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from _indexer_support import IndexerFactory, Minter, reference_events, stored_events
-from pilotkit_backend.services.indexer import FollowedContract
-from pilotkit_backend.services.indexer_rpc import JsonRpcClient, ResponseTooLarge, is_too_big
+from pilotkit_backend.platform.indexer.indexer import FollowedContract
+from pilotkit_backend.platform.indexer.rpc import JsonRpcClient, ResponseTooLarge, is_too_big
 from sqlalchemy import Engine
 
 from pilotkit.chain.connection import Connection

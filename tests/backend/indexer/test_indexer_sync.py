@@ -16,11 +16,11 @@ from _indexer_support import (
     snapshot_tables,
     stored_events,
 )
-from pilotkit_backend.models.index import IndexedBlock, IndexedEvent
-from pilotkit_backend.services.indexer import DuplicateEvents, EventIndexer, FollowedContract
-from pilotkit_backend.services.indexer_decode import canonical_json
-from pilotkit_backend.services.indexer_rpc import JsonRpcClient
-from pilotkit_backend.services.indexer_store import IndexStore
+from pilotkit_backend.platform.indexer.decode import canonical_json
+from pilotkit_backend.platform.indexer.indexer import DuplicateEvents, EventIndexer, FollowedContract
+from pilotkit_backend.platform.indexer.rpc import JsonRpcClient
+from pilotkit_backend.platform.indexer.store import IndexStore
+from pilotkit_backend.platform.models.index import IndexedBlock, IndexedEvent
 from sqlalchemy import Engine, func, select
 
 from pilotkit.chain.connection import Connection
@@ -322,7 +322,7 @@ def test_from_connection_takes_the_network_settings(engine: Engine, pilot_connec
                                                     tmp_path: Any, token: ContractHandle,
                                                     pilot_deployer: Any) -> None:
     from pilotkit_backend.core.config import Settings
-    from pilotkit_backend.services.indexer import contracts_from_record
+    from pilotkit_backend.platform.indexer.indexer import contracts_from_record
 
     from pilotkit.deploy.records import DeployedContract, DeploymentRecord
 

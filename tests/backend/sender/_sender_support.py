@@ -17,9 +17,9 @@ from eth_abi import encode
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.base import Base
 from pilotkit_backend.db.engine import make_engine, make_session_factory
-from pilotkit_backend.models.jobs import Job, JobAttempt, SignerNonce
-from pilotkit_backend.services.jobs_queue import enqueue, make_effect_check
-from pilotkit_backend.services.sender import SenderWorker
+from pilotkit_backend.platform.job_queue import enqueue, make_effect_check
+from pilotkit_backend.platform.models.jobs import Job, JobAttempt, SignerNonce
+from pilotkit_backend.platform.sender.worker import SenderWorker
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,7 +92,7 @@ class Chain:
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """Many JSON-RPC calls in few round trips; every one must succeed."""
-        from pilotkit_backend.services.sender_rpc import RpcBatcher
+        from pilotkit_backend.platform.sender.rpc import RpcBatcher
 
         replies = RpcBatcher(self.connection.web3).many(calls)
         assert all(reply.ok for reply in replies), [reply.error for reply in replies if not reply.ok][:3]
@@ -140,7 +140,7 @@ class Db:
                                         .order_by(Job.created_at, Job.id)).scalars())
 
     def job(self, job_id: str) -> Job:
-        from pilotkit_backend.services.jobs_queue import get_job
+        from pilotkit_backend.platform.job_queue import get_job
 
         with self.factory() as session:
             job = get_job(session, job_id)
@@ -193,10 +193,10 @@ def drive(worker: SenderWorker, db: Db, until: Any, timeout: float = 20.0) -> No
 
 
 class WorkerProcess:
-    """`python -m pilotkit_backend.services.sender` against a chain and a database, in its own process."""
+    """`python -m pilotkit_backend.platform.sender.worker` against a chain and a database, in its own process."""
 
     def __init__(self, db_url: str, chain: Chain, worker_id: str, log: Path, *extra: str) -> None:
-        argv = [sys.executable, "-m", "pilotkit_backend.services.sender", "--database-url", db_url,
+        argv = [sys.executable, "-m", "pilotkit_backend.platform.sender.worker", "--database-url", db_url,
                 "--rpc", chain.node.endpoint, "--project", str(REPO), "--network", "local", "--signer", "dev1",
                 "--worker-id", worker_id, "--log-level", "WARNING", *extra]
         env = {**os.environ, "PILOTKIT_NODE_MODULES": str(REPO / "node_modules")}

@@ -1,4 +1,4 @@
-"""Alembic 0002_jobs creates exactly the tables models/jobs.py declares, on SQLite and on PostgreSQL."""
+"""Alembic 0002_jobs creates exactly the tables platform/models/jobs.py declares, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from _sender_support import Chain, Db, add_jobs, make_worker
 from eth_account import Account
-from pilotkit_backend.models.jobs import JobStatus
-from pilotkit_backend.services.jobs_queue import (
+from pilotkit_backend.platform.job_queue import (
     DuplicateJob,
     JobError,
     JobTimeout,
@@ -18,6 +17,7 @@ from pilotkit_backend.services.jobs_queue import (
     request_cancel,
     wait_for_job,
 )
+from pilotkit_backend.platform.models.jobs import JobStatus
 
 TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 SIGNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"

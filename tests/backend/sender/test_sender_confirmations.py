@@ -7,8 +7,8 @@ import time
 
 from _sender_support import Chain, Db, add_jobs, make_worker
 from eth_account import Account
-from pilotkit_backend.models.jobs import JobStatus
-from pilotkit_backend.services.sender import SenderWorker
+from pilotkit_backend.platform.models.jobs import JobStatus
+from pilotkit_backend.platform.sender.worker import SenderWorker
 
 from pilotkit.chain.connection import Connection
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from _sender_support import Chain, Db, add_jobs, drive, make_worker
 from eth_account import Account
-from pilotkit_backend.models.jobs import AttemptKind, JobStatus, utcnow
-from pilotkit_backend.services.jobs_queue import request_cancel
+from pilotkit_backend.platform.job_queue import request_cancel
+from pilotkit_backend.platform.models.jobs import AttemptKind, JobStatus, utcnow
 
 PAST = timedelta(seconds=-1)
 

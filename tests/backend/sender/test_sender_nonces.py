@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 from _sender_support import Chain, Db
-from pilotkit_backend.services import nonces
+from pilotkit_backend.platform.sender import nonces
 
 SIGNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from _sender_support import Chain, Db, add_jobs, drive, make_worker
 from eth_account import Account
-from pilotkit_backend.models.jobs import JobStatus
-from pilotkit_backend.services.sender import SenderWorker
+from pilotkit_backend.platform.models.jobs import JobStatus
+from pilotkit_backend.platform.sender.worker import SenderWorker
 
 
 class Crash(Exception):
@@ -163,7 +163,7 @@ def test_a_stored_call_that_now_reverts_spends_its_nonce_on_a_no_op(token_chain:
     worker = make_worker(db, chain)
     _crash_before_broadcast(worker, monkeypatch)
     with db.factory() as session:
-        from pilotkit_backend.services.jobs_queue import enqueue
+        from pilotkit_backend.platform.job_queue import enqueue
 
         job_id = enqueue(session, "token.mint", chain.token.address, chain.token.encode("mint", recipient, 8),
                          signer=chain.signer.address, chain_id=chain.chain_id).id
@@ -189,8 +189,8 @@ def test_a_stored_call_that_now_reverts_spends_its_nonce_on_a_no_op(token_chain:
 def test_a_nonzero_effect_check_accepts_any_nonzero_answer() -> None:
     from types import SimpleNamespace
 
-    from pilotkit_backend.services.jobs_queue import NONZERO, make_effect_check
-    from pilotkit_backend.services.sender_outcome import effect_present
+    from pilotkit_backend.platform.job_queue import NONZERO, make_effect_check
+    from pilotkit_backend.platform.sender.outcome import effect_present
 
     check = make_effect_check("0x" + "11" * 20, "0x12345678", NONZERO)
     assert check["expect"] == NONZERO

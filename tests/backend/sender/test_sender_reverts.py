@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from _sender_support import FUNDS, Chain, Db, add_jobs, drive, make_worker
 from eth_account import Account
-from pilotkit_backend.models.jobs import JobStatus
+from pilotkit_backend.platform.models.jobs import JobStatus
 
 
 def _final(db: Db, ids: list[str]) -> bool:
@@ -68,7 +68,7 @@ def test_a_reverting_estimate_waits_for_earlier_jobs_of_its_signer(token_chain: 
     recipient = Account.create().address
     chain.automine(False)
     with db.factory() as session:
-        from pilotkit_backend.services.jobs_queue import enqueue
+        from pilotkit_backend.platform.job_queue import enqueue
 
         mint = enqueue(session, "token.mint", chain.token.address,
                        chain.token.encode("mint", chain.admin.address, 70), signer=chain.admin.address,
@@ -94,7 +94,7 @@ def test_a_deferred_job_is_not_overtaken_by_a_later_job_of_its_signer(token_chai
     first, second = Account.create().address, Account.create().address
     chain.automine(False)
     with db.factory() as session:
-        from pilotkit_backend.services.jobs_queue import enqueue
+        from pilotkit_backend.platform.job_queue import enqueue
 
         jobs = [
             enqueue(session, "token.mint", chain.token.address, chain.token.encode("mint", chain.admin.address, 70),

@@ -6,7 +6,7 @@ import time
 
 from _sender_support import Chain, Db, add_jobs, drive, make_worker
 from eth_account import Account
-from pilotkit_backend.models.jobs import AttemptKind, JobStatus
+from pilotkit_backend.platform.models.jobs import AttemptKind, JobStatus
 
 GWEI = 10**9
 

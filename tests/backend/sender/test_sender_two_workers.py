@@ -6,7 +6,7 @@ from pathlib import Path
 
 from _sender_support import Chain, Db, WorkerProcess, add_jobs, assert_paid_exactly_once, wait_until, workers
 from eth_account import Account
-from pilotkit_backend.models.jobs import FINAL_STATUSES, Job
+from pilotkit_backend.platform.models.jobs import FINAL_STATUSES, Job
 
 JOBS = 300
 

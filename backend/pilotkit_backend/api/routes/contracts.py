@@ -16,13 +16,14 @@ from pydantic import BaseModel, Field
 
 from pilotkit_backend.api.deps import ChainDep, CurrentKey, IdempotencyDep, SessionDep, require_scope
 from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
+from pilotkit_backend.catalogue import CONTRACT_TYPES, ContractKind
 from pilotkit_backend.core.problems import BadRequest, Forbidden, problem_responses
-from pilotkit_backend.models.access import Scope
-from pilotkit_backend.models.registry import ContractKind, RegisteredContract
-from pilotkit_backend.services import registry
-from pilotkit_backend.services.auth import AuthenticatedKey
-from pilotkit_backend.services.indexer_queries import EventQuery, InvalidCursor
-from pilotkit_backend.services.runtime import INDEXER_NAME
+from pilotkit_backend.platform import contract_types, registry
+from pilotkit_backend.platform.auth import AuthenticatedKey
+from pilotkit_backend.platform.indexer.queries import EventQuery, InvalidCursor
+from pilotkit_backend.platform.models.access import Scope
+from pilotkit_backend.platform.models.registry import RegisteredContract
+from pilotkit_backend.platform.runtime import INDEXER_NAME
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"], route_class=IdempotentRoute,
                    responses=problem_responses(401, 429))
@@ -32,13 +33,13 @@ ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
 
 
 class RegisterContract(BaseModel):
-    kind: ContractKind
+    kind: ContractKind  # type: ignore[valid-type]
     address: str = Field(pattern=ADDRESS_PATTERN, description="the deployed contract")
     label: str = Field(min_length=1, max_length=120, description="a human name, e.g. 'Turkana cash pilot 2026'")
 
 
 class ContractPublic(BaseModel):
-    kind: ContractKind
+    kind: ContractKind  # type: ignore[valid-type]
     address: str
     label: str
     chain_id: int
@@ -63,7 +64,7 @@ class EventPagePublic(BaseModel):
 
 def contract_public(row: RegisteredContract) -> ContractPublic:
     kind = row.contract_kind
-    return ContractPublic(kind=kind, address=row.address, label=row.label, chain_id=row.chain_id,
+    return ContractPublic(kind=kind.value, address=row.address, label=row.label, chain_id=row.chain_id,
                           deploy_block=row.deploy_block, binding=f"{kind.binding_kind}:{row.address}",
                           created_at=row.created_at)
 
@@ -73,14 +74,16 @@ def contract_public(row: RegisteredContract) -> ContractPublic:
 def register_contract(body: RegisterContract, key: Admin, chain: ChainDep, idem: IdempotencyDep) -> ContractPublic:
     if key.binding is not None:
         raise Forbidden("a key bound to one object cannot register new ones")
-    row = registry.register(idem.session, chain, body.kind, body.address, body.label, key)
+    row = registry.register(idem.session, chain, contract_types.get(body.kind), body.address, body.label, key)
     return contract_public(row)
 
 
 @router.get("", response_model=list[ContractPublic], summary="Registered contracts this key may see")
 def list_contracts(key: CurrentKey, session: SessionDep, chain: ChainDep,
-                   kind: Annotated[ContractKind | None, Query()] = None) -> list[ContractPublic]:
-    return [contract_public(r) for r in registry.visible(session, chain, kind, key)]
+                   kind: Annotated[ContractKind | None, Query()] = None,  # type: ignore[valid-type]
+                   ) -> list[ContractPublic]:
+    wanted = contract_types.get(kind) if kind is not None else None
+    return [contract_public(r) for r in registry.visible(session, chain, wanted, key)]
 
 
 @router.get("/{address}/events", response_model=EventPagePublic, responses=problem_responses(400, 403, 404),
@@ -111,7 +114,7 @@ def contract_events(
 
 
 def _registered(session: Any, chain: Any, address: str, key: AuthenticatedKey) -> RegisteredContract:
-    for kind in ContractKind:
+    for kind in CONTRACT_TYPES:
         try:
             return registry.find(session, chain, kind, address, key)
         except Exception:

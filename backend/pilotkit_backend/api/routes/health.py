@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
-from collections.abc import Callable
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -14,33 +11,14 @@ from sqlalchemy import text
 
 from pilotkit_backend.core.metrics import Metrics
 from pilotkit_backend.core.problems import problem_response, problem_responses
+from pilotkit_backend.platform.workers import HealthCheck
 
 log = logging.getLogger("pilotkit_backend.health")
 router = APIRouter(tags=["operations"])
 
-HealthCheck = Callable[[], None]  # raises when the dependency is down
-
-
 class HealthPublic(BaseModel):
     status: Literal["ok"]
     checks: dict[str, Literal["ok"]]
-
-
-def rpc_health_check(url: str, timeout: float = 3.0) -> HealthCheck:
-    """A check that the JSON-RPC node at `url` answers `eth_blockNumber` (errors never quote the URL)."""
-    payload = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}).encode()
-
-    def check() -> None:
-        request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 (configured URL)
-                answer = json.loads(reply.read())
-        except Exception as exc:  # the message may contain the URL (and an API key in it)
-            raise ConnectionError(f"chain RPC unreachable ({type(exc).__name__})") from None
-        if "result" not in answer:
-            raise ConnectionError("chain RPC answered without a result")
-
-    return check
 
 
 def database_check(request: Request) -> HealthCheck:

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from pilotkit_backend.api.deps import CurrentKey, SessionDep, ensure_bound
+from pilotkit_backend.api.deps import CurrentKey, SessionDep
 from pilotkit_backend.core.problems import BadRequest, Conflict, NotFound, problem_responses
-from pilotkit_backend.models.access import Scope
-from pilotkit_backend.models.jobs import Job, JobStatus
-from pilotkit_backend.services.auth import AuthenticatedKey
-from pilotkit_backend.services.jobs_queue import get_job, request_cancel
+from pilotkit_backend.platform.auth import AuthenticatedKey, ensure_bound
+from pilotkit_backend.platform.job_queue import get_job, request_cancel
+from pilotkit_backend.platform.models.access import Scope
+from pilotkit_backend.platform.models.jobs import Job, JobStatus
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=problem_responses(401, 404, 429))
 

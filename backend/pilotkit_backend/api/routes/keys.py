@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from pilotkit_backend.api.deps import CurrentKey
 from pilotkit_backend.core.problems import problem_responses
-from pilotkit_backend.models.access import Scope
+from pilotkit_backend.platform.models.access import Scope
 
 router = APIRouter(prefix="/v1", tags=["access"], responses=problem_responses(401, 429))
 

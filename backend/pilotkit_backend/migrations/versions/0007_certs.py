@@ -1,5 +1,5 @@
 """certs: issuances made through the service (single certificates and Merkle batches), their documents, and
-generated subject-hash keys (local chains only). Models in pilotkit_backend.models.certs.
+generated subject-hash keys (local chains only). Models in pilotkit_backend.kinds.certs.models.
 
 Revision ID: 0007_certs
 Revises: 0006_credits

@@ -1,4 +1,4 @@
-"""rounds: the tables of cash disbursement rounds (models in pilotkit_backend.models.rounds).
+"""rounds: the tables of cash disbursement rounds (models in pilotkit_backend.kinds.cash.models.rounds).
 
 Revision ID: 0008_rounds
 Revises: 0007_certs
