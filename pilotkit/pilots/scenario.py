@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pilotkit.pilots import ScenarioError
+from pilotkit.pilots.costs import PRESETS, CostPreset
 from pilotkit.pilots.schema import QUESTIONS, RISK_AREAS, Document, load_document, show_path
 
 TOKEN_DECIMALS = 6
@@ -133,16 +134,6 @@ class AssessmentInput:
 
 
 @dataclass(frozen=True)
-class CostPreset:
-    name: str
-    gas_price_gwei: float
-    token_price_usd: float
-    token: str = "ETH"
-    kind: str = "public L1"
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class ChainProfile:
     network: str = "local"
     genesis_time: int = DEFAULT_GENESIS
@@ -249,8 +240,6 @@ def from_document(document: Document) -> Scenario:
         presets=tuple(chain_data.get("presets", ())),
         custom_presets=tuple(CostPreset(**p) for p in chain_data.get("custom_presets", ())),
     )
-    from pilotkit.pilots.costs import PRESETS
-
     for i, name in enumerate(chain.presets):
         if name not in PRESETS:
             problem(("chain", "presets", i), f"unknown cost preset '{name}'; built in: {', '.join(PRESETS)} "
