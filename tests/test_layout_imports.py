@@ -6,81 +6,22 @@ sees is a dependency of the design). The rules:
   catalogue, not the web shell;
 - a kind (`pilotkit_backend.kinds.<kind>`, `pilotkit.pilots.kinds.<kind>`) imports no other kind;
 - a kind's services, models and contract types import neither routes nor `api` nor `main`;
-- the replay core (`pilotkit.pilots`, outside `kinds/`) reaches kinds only through their registry
-  (`pilotkit.pilots.kinds` itself);
+- (the replay core's own rules, e.g. that it reaches kinds only through their registration list, are in
+  tests/pilots/test_pilot_kinds_layout.py;)
 - no import cycle of more than two modules in `pilotkit/` or `backend/`.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 
 import pytest
+from _import_graph import cycles, graph, is_package_face, modules
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = {"pilotkit": ROOT / "pilotkit", "pilotkit_backend": ROOT / "backend" / "pilotkit_backend"}
 PLATFORM = ("pilotkit_backend.core", "pilotkit_backend.db", "pilotkit_backend.platform")
 APP_SHELL = ("pilotkit_backend.api", "pilotkit_backend.main", "pilotkit_backend.catalogue", "pilotkit_backend.web",
              "pilotkit_backend.web_reports", "pilotkit_backend.kinds")
 KIND_ROOTS = ("pilotkit_backend.kinds", "pilotkit.pilots.kinds")
-
-
-def _module_name(package: str, path: Path) -> str:
-    relative = path.relative_to(PACKAGES[package]).with_suffix("")
-    parts = [package, *relative.parts]
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-@cache
-def modules() -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for package, folder in PACKAGES.items():
-        for path in folder.rglob("*.py"):
-            if "migrations" in path.relative_to(folder).parts[:1] and path.name != "env.py":
-                continue  # Alembic revisions: data, not design
-            found[_module_name(package, path)] = path
-    return found
-
-
-def _resolve(name: str) -> str | None:
-    """The project module `name` refers to (a module, or the package holding an imported attribute)."""
-    known = modules()
-    while name:
-        if name in known:
-            return name
-        name = name.rpartition(".")[0]
-    return None
-
-
-def _imports_of(module: str) -> Iterator[str]:
-    path = modules()[module]
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                target = _resolve(alias.name)
-                if target:
-                    yield target
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{anchor}.{base}" if base else anchor
-            for alias in node.names:
-                target = _resolve(f"{base}.{alias.name}") if alias.name != "*" else _resolve(base)
-                if target:
-                    yield target
-
-
-@cache
-def graph() -> dict[str, frozenset[str]]:
-    return {m: frozenset(t for t in _imports_of(m) if t != m) for m in modules()}
 
 
 def _within(module: str, prefixes: tuple[str, ...] | str) -> bool:
@@ -147,72 +88,6 @@ def test_services_and_models_import_no_routes(layer: str) -> None:
     assert sorted(wrong) == [], "dependencies point one way: routes -> services -> models/db/platform"
 
 
-def test_the_replay_core_reaches_kinds_only_through_their_registry() -> None:
-    registry = "pilotkit.pilots.kinds"
-    wrong = sorted(f"{s} -> {t}" for s, t in _edges()
-                   if _within(s, "pilotkit.pilots") and not _within(s, registry) and _within(t, registry)
-                   and t != registry)
-    assert wrong == []
-
-
-def _cycles() -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan, iterative)."""
-    edges = graph()
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[list[str]] = []
-    counter = 0
-    for start in sorted(edges):
-        if start in index:
-            continue
-        work = [(start, iter(sorted(edges[start])))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(edges[child]))))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1:
-                    found.append(sorted(component))
-    return found
-
-
-def _is_package_face(module: str) -> bool:
-    """A package's `__init__` that only hands names on (no definitions): its imports form no design cycle."""
-    path = modules()[module]
-    if path.name != "__init__.py":
-        return False
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return not any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in tree.body)
-
-
 def test_no_import_cycle_of_more_than_two_modules() -> None:
-    big = [c for c in _cycles() if len([m for m in c if not _is_package_face(m)]) > 2]
+    big = [c for c in cycles() if len([m for m in c if not is_package_face(m)]) > 2]
     assert big == [], f"import cycles: {big}"

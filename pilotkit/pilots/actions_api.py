@@ -17,82 +17,40 @@ API signs with its own role accounts, so transaction hashes differ from the dire
 Refusals: a 4xx answer is recorded on the operation as its error: the contract error's name when the API names
 one (`title` of a `/problems/contract/<Error>` problem), else `api:<status>` with the API's own problem, both kept
 in `refusals` for the report (misuse attempts map them, see `equivalent_refusal`).
+
+Kinds: this module is the kind-neutral client (HTTP, jobs, blocks, settling). Which operations the API offers
+and how they map to its endpoints is each kind's `api.py` (`kinds/<kind>/api.py`, a `KindApi`), made per replay
+from the registry; the kinds' `api_equivalents` say which API refusals equal a misuse attempt's expected one.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from pilotkit.pilots import ReplayError
+from pilotkit.pilots import ReplayError, registry
 from pilotkit.pilots.actions import DirectActions, Operation, Pending
+from pilotkit.pilots.api_kit import ApiRequest, KindApi, Refusal, Route
 
 if TYPE_CHECKING:
     from pilotkit.pilots.api_service import ApiService
     from pilotkit.pilots.txs import ReplaySigner
+
+__all__ = ["API_EQUIVALENTS", "ApiActions", "Refusal", "equivalent_refusal"]
 
 FINAL = {"confirmed", "failed", "expired", "cancelled"}
 IN_POOL = FINAL | {"sent"}
 JOB_TIMEOUT = 120.0
 STALL_SECONDS = 2.0
 INDEX_BEHIND_TIMEOUT = 60.0
-CONTRACT_KINDS = {"CashProgramme": "programme", "EcoCreditRegistry": "credits", "CertificateRegistry": "certificates"}
-ISSUER_NAME = "pilotkit replay service issuer"
 
-#: misuse attempt → API refusals (status, title or detail fragment) that are the same refusal as the expected one.
-API_EQUIVALENTS: dict[str, list[tuple[int, str]]] = {
-    # the API's maker-checker is by API key: the key that proposed a round may not approve it
-    "self_approval": [(403, "maker-checker")],
-    # the API plans only active beneficiaries and refuses to pay anyone else before sending anything
-    "pay_suspended": [(422, "not in this round's approved plan"), (409, "InvalidBeneficiaryStatus")],
-}
-
-
-@dataclass
-class Refusal:
-    """An API answer that refused a request before any job: its status and problem document."""
-
-    operation: str
-    status: int
-    title: str
-    detail: str
-    type: str
-
-    @property
-    def contract_error(self) -> str | None:
-        return self.title if "/problems/contract/" in self.type else None
-
-    def public(self) -> dict[str, Any]:
-        return {"status": self.status, "title": self.title, "detail": self.detail[:300], "type": self.type}
-
-
-@dataclass
-class _Request:
-    """One API call made for queued operations; its jobs fill them in once mined."""
-
-    pendings: list[Pending]
-    jobs: list[str] = field(default_factory=list)
-    refusal: Refusal | None = None
-    after: Callable[[_Request, list[dict[str, Any]]], None] | None = None
-    job_rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
-def _bytes(value: Any) -> bytes:
-    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
-
-
-def _iso(timestamp: int) -> str:
-    return datetime.fromtimestamp(int(timestamp), UTC).isoformat()
+#: misuse attempt → API refusals (status, title or detail fragment) that are the same refusal as the expected one
+#: (each kind's `api_equivalents`).
+API_EQUIVALENTS: dict[str, list[tuple[int, str]]] = registry.API_EQUIVALENTS
 
 
 def equivalent_refusal(attempt: str, refusal: Refusal) -> bool:
@@ -113,15 +71,10 @@ class ApiActions:
         self.on_block = direct.on_block
         direct.on_block = None
         self.http = httpx.Client(base_url=service.base_url, timeout=timeout)
-        self._queue: list[tuple[Pending, Callable[[list[Pending]], _Request | None]]] = []
+        self._queue: list[tuple[Pending, Route]] = []
         self.programme_of: dict[str, str] = {}  # actions key → registered address
-        self.bid_index: dict[bytes, int] = {}  # the replay's beneficiary id → on-chain index
-        self.chain_bid: dict[bytes, bytes] = {}  # the replay's beneficiary id → the id the API put on chain
-        self.enrolled = 0
-        self.rounds: dict[int, int] = {}  # chain round id → service round id
-        self.round_count = 0
-        self.disbursed: set[int] = set()
-        self.api_docs: set[bytes] = set()  # certificate documents issued through the API
+        #: each kind's part of the mapping (what it offers, and what it learns from the API)
+        self.kinds: dict[str, KindApi] = {k.name: k.api(self) for k in registry.KINDS if k.api is not None}
         self.via_counts = {"api": 0, "library": 0}
         self.step_via: set[str] = set()
         self.refusals: list[Refusal] = []
@@ -136,10 +89,9 @@ class ApiActions:
     def transactions(self) -> int:
         return self.direct.transactions + self.jobs
 
-    @property
-    def funder_address(self) -> str:
-        """Rounds funded through the API are pulled from the service's approver signer."""
-        return self.service.signer_address("approver")
+    def kind_api(self, name: str) -> Any:
+        """The kind's part of the mapping (e.g. the cash kind's `funder_address`)."""
+        return self.kinds[name]
 
     def address(self, key: str) -> str:
         return self.direct.address(key)
@@ -163,16 +115,15 @@ class ApiActions:
         finally:
             self.direct.on_block = None
         self._mark("library")
-        kind = CONTRACT_KINDS.get(contract)
-        if kind is None:
+        owner = next((api for api in self.kinds.values() if contract in api.contracts), None)
+        if owner is None:
             return address
+        kind = owner.contracts[contract]
         for role, grantee in role_grants(self.service.chain, contract):
-            if contract == "CertificateRegistry" and role == "ISSUER_ROLE":
-                operation = Operation(key, "accreditIssuer", (grantee, ISSUER_NAME), sender, 600_000)
-            else:
-                operation = Operation(key, "grantRole", (role_id(role), grantee), sender, 600_000)
+            operation = owner.grant(contract, role, grantee, key, sender) or \
+                Operation(key, "grantRole", (role_id(role), grantee), sender, 600_000)
             self.direct.submit(operation)
-        response = self._send("POST", "/v1/contracts", "admin",
+        response = self.send("POST", "/v1/contracts", "admin",
                               json={"kind": kind, "address": address, "label": f"replay {key}"})
         if response.status_code != 201 and response.status_code != 200:
             raise ReplayError(f"registering {contract} through the API answered {response.status_code}: "
@@ -184,9 +135,8 @@ class ApiActions:
         route = self._route(operation)
         if route is None:
             self._mark("library")
-            if operation.contract in self.programme_of and self.chain_bid:
-                operation.args = tuple(self.chain_bid.get(a, a) if isinstance(a, bytes) else a
-                                       for a in operation.args)
+            for api in self.kinds.values():
+                api.library(operation)
             return self.direct.submit(operation)
         self._mark("api")
         pending = Pending(operation, "", b"", self.direct.address(operation.contract), _decoder=self.direct.events)
@@ -226,28 +176,14 @@ class ApiActions:
 
     # --- routing --------------------------------------------------------------------------------------------
 
-    def _route(self, op: Operation) -> Callable[[list[Pending]], _Request | None] | None:
+    def _route(self, op: Operation) -> Route | None:
         role = op.sender.label
-        name = f"{op.contract}.{op.function}"
         if op.contract not in self.programme_of or role not in self.service.keys:
             return None
-        if name == "cash.enrolBatch" and role == "registrar":
-            return self._enrol
-        if name in ("cash.suspend", "cash.reinstate", "cash.remove", "cash.requestWalletRecovery",
-                    "cash.executeWalletRecovery", "cash.cancelWalletRecovery") and role == "registrar":
-            return self._beneficiary if op.args[0] in self.bid_index else None
-        if name == "cash.proposeRound" and int(op.args[0][0]) == 0 and "active" in op.meta:
-            return self._propose
-        if name in ("cash.approveRound", "cash.cancelRound", "cash.sweep", "cash.payFlat"):
-            return self._round_action if int(op.args[0]) in self.rounds else None
-        if name == "cash.approveMerchant":
-            return self._merchant
-        if name == "certs.issue" and role == "issuer":
-            return self._issue_certificate
-        if name == "certs.issueBatch" and role == "issuer" and "documents" in op.meta:
-            return self._issue_batch
-        if name in ("certs.revoke", "certs.suspend", "certs.reinstate", "certs.supersede") and role == "issuer":
-            return self._certificate_status if op.args[0] in self.api_docs else None
+        for api in self.kinds.values():
+            route = api.route(op, role)
+            if route is not None:
+                return route
         return None
 
     def _mark(self, via: str) -> None:
@@ -265,7 +201,7 @@ class ApiActions:
 
     # --- HTTP -----------------------------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, role: str, **kwargs: Any) -> httpx.Response:
+    def send(self, method: str, path: str, role: str, **kwargs: Any) -> httpx.Response:
         """One request with the role's key (and an Idempotency-Key for writes); waits out `index-behind`."""
         headers = {"Authorization": f"Bearer {self.service.keys[role]}"}
         if method == "POST":
@@ -291,10 +227,12 @@ class ApiActions:
                                   f"{response.text[:300]}")
             return response
 
-    def _post(self, pendings: list[Pending], path: str, role: str,
-              after: Callable[[_Request, list[dict[str, Any]]], None] | None = None, **kwargs: Any) -> _Request:
-        request = _Request(pendings, after=after)
-        response = self._send("POST", path, role, **kwargs)
+    def post(self, pendings: list[Pending], path: str, role: str,
+             after: Callable[[ApiRequest, list[dict[str, Any]]], None] | None = None,
+             split: Callable[[list[Pending], list[Pending]], None] | None = None, **kwargs: Any) -> ApiRequest:
+        """POST for queued operations; a 202 gives the request its job(s), anything else its refusal."""
+        request = ApiRequest(pendings, after=after, split=split)
+        response = self.send("POST", path, role, **kwargs)
         body = response.json() if response.content else {}
         if response.status_code != 202:
             request.refusal = Refusal(pendings[0].operation.key, response.status_code, str(body.get("title", "")),
@@ -314,7 +252,7 @@ class ApiActions:
         while todo:
             left = []
             for job in todo:
-                row = self._send("GET", f"/v1/jobs/{job}", "admin").json()
+                row = self.send("GET", f"/v1/jobs/{job}", "admin").json()
                 if rows.get(job, {}).get("status") != row["status"]:
                     moved = time.monotonic()
                 rows[job] = row
@@ -327,26 +265,25 @@ class ApiActions:
                 time.sleep(0.02)
         return rows
 
-    def _make_requests(self, queue: list[tuple[Pending, Callable[[list[Pending]], _Request | None]]]
-                       ) -> list[_Request]:
-        requests: list[_Request] = []
-        grouped: dict[int, list[Pending]] = {}
+    def _make_requests(self, queue: list[tuple[Pending, Route]]) -> list[ApiRequest]:
+        requests: list[ApiRequest] = []
+        grouped: dict[tuple[str, Hashable], list[Pending]] = {}
         for pending, route in queue:
-            if route == self._round_action and pending.operation.function == "payFlat" \
-                    and int(pending.operation.args[0]) not in self.disbursed:
-                grouped.setdefault(int(pending.operation.args[0]), []).append(pending)
+            key = next(((name, k) for name, api in self.kinds.items()
+                        if (k := api.group(pending)) is not None), None)
+            if key is not None:
+                grouped.setdefault(key, []).append(pending)
                 continue
             request = route([pending])
             if request is not None:
                 requests.append(request)
-        for chain_round, pendings in grouped.items():
-            self.disbursed.add(chain_round)
-            requests.append(self._post(pendings, self._round_path(pendings[0], chain_round, "disburse"), "disburser"))
+        for (name, group), pendings in grouped.items():
+            requests.append(self.kinds[name].grouped(group, pendings))
         return requests
 
     # --- settling -------------------------------------------------------------------------------------------
 
-    def _settle(self, request: _Request, rows: dict[str, dict[str, Any]], timestamp: int) -> list[Pending]:
+    def _settle(self, request: ApiRequest, rows: dict[str, dict[str, Any]], timestamp: int) -> list[Pending]:
         """Fill the operations from their jobs' receipts; returns one settled entry per job (or the refusal)."""
         if request.refusal is not None:
             refusal = request.refusal
@@ -377,7 +314,7 @@ class ApiActions:
                 error = row.get("error") or {}
                 mined.error = f"{error.get('name', row['status'])} (job {job})"
                 errors.append(mined.error)
-            if op.function == "payFlat":  # items: the payments this job made (see _split_payments)
+            if request.split is not None:  # items: the operations this job carried (see the kind's split)
                 mined.operation = Operation(op.contract, op.function, op.args, op.sender, items=0)
             elif len(request.jobs) > 1:  # e.g. the approver's token allowance before approveRound
                 mined.operation = Operation("api", str(row.get("kind", "job")), (), op.sender)
@@ -393,155 +330,12 @@ class ApiActions:
             pending.logs = logs
         if request.after is not None:
             request.after(request, [rows[j] for j in request.jobs])
-        if len(request.pendings) == 1 and len(settled) == 1 and request.pendings[0].operation.function != "payFlat":
+        if len(request.pendings) == 1 and len(settled) == 1 and request.split is None:
             only = request.pendings[0]
             return [only]
-        if settled and request.pendings[0].operation.function == "payFlat":
-            self._split_payments(request.pendings, settled)
+        if settled and request.split is not None:
+            request.split(request.pendings, settled)
         return settled
-
-    def _split_payments(self, pendings: list[Pending], settled: list[Pending]) -> None:
-        """Which of each engine batch's beneficiaries the API's confirmed payment jobs carried (read from their
-        calldata: `payFlat(roundId, indexes)`), and the events about them; each job counts its own items."""
-        from eth_abi import decode as abi_decode
-
-        from pilotkit.pilots.actions import _log_bytes
-
-        carried: set[int] = set()
-        for mined in settled:
-            tx = self.direct.rpc.call("eth_getTransactionByHash", [mined.tx_hash]) if mined.tx_hash else None
-            if tx is None:
-                continue
-            _, indexes = abi_decode(["uint256", "uint256[]"], bytes.fromhex(tx["input"][10:]))
-            mined.operation.items = len(indexes)
-            if mined.ok:
-                carried.update(int(i) for i in indexes)
-        decoder = self.direct.events
-        for pending in pendings:
-            wanted = {int(i) for i in pending.operation.args[1]}
-            pending.operation.meta["api_carried"] = sorted(wanted & carried)
-            kept = []
-            for log in pending.logs:
-                event = decoder.decode_log(_log_bytes(log))
-                if event is not None and event.name == "PaymentSkipped" and int(event["index"]) in wanted:
-                    kept.append(log)
-            pending.logs = kept
-
-    # --- cash -----------------------------------------------------------------------------------------------
-
-    def _programme_path(self, pending: Pending) -> str:
-        return f"/v1/programmes/{self.programme_of[pending.operation.contract]}"
-
-    def _enrol(self, pendings: list[Pending]) -> _Request:
-        ids, wallets = pendings[0].operation.args
-        rows = "".join(f"{_hex(bid)},{wallet}\n" for bid, wallet in zip(ids, wallets, strict=True))
-        csv = ("identifier,wallet\n" + rows).encode()
-        first = self.enrolled + 1
-        self.enrolled += len(ids)
-        for offset, bid in enumerate(ids):
-            self.bid_index[bid] = first + offset
-
-        def check(request: _Request, jobs: list[dict[str, Any]]) -> None:
-            by_index = {int(e["index"]): e["id"] for e in pendings[0].events_named("BeneficiaryEnrolled")}
-            for bid in ids:
-                if self.bid_index[bid] in by_index:
-                    self.chain_bid[bid] = _bytes(by_index[self.bid_index[bid]])
-            body = request.job_rows[0]
-            if body.get("rejected"):
-                pendings[0].ok = False
-                pendings[0].error = f"api rejected rows: {body['rejected'][:3]}"
-            (count,) = self.direct.call(pendings[0].operation.contract, "beneficiaryCount")
-            if pendings[0].ok and int(count) < first + len(ids) - 1:
-                pendings[0].ok = False
-                pendings[0].error = f"after the enrolment the programme has {count} beneficiaries"
-
-        return self._post(pendings, f"{self._programme_path(pendings[0])}/beneficiaries/bulk", "registrar",
-                          after=check, files={"file": ("beneficiaries.csv", csv, "text/csv")})
-
-    def _beneficiary(self, pendings: list[Pending]) -> _Request:
-        op = pendings[0].operation
-        index = self.bid_index[op.args[0]]
-        base = f"{self._programme_path(pendings[0])}/beneficiaries/{index}"
-        if op.function in ("suspend", "remove"):
-            return self._post(pendings, f"{base}/{op.function}", "registrar", json={"reason_code": int(op.args[1])})
-        if op.function == "reinstate":
-            return self._post(pendings, f"{base}/reinstate", "registrar", json={})
-        if op.function == "requestWalletRecovery":
-            return self._post(pendings, f"{base}/wallet-recovery", "registrar", json={"new_wallet": op.args[1]})
-        action = "execute" if op.function == "executeWalletRecovery" else "cancel"
-        return self._post(pendings, f"{base}/wallet-recovery/{action}", "registrar", json={})
-
-    def _propose(self, pendings: list[Pending]) -> _Request:
-        op = pendings[0].operation
-        params = op.args[0]
-        body = {"mode": "push", "amount_per_beneficiary": str(int(params[2])),
-                "beneficiaries": list(op.meta["active"]), "starts_at": _iso(params[3]), "ends_at": _iso(params[4])}
-
-        def learn(request: _Request, jobs: list[dict[str, Any]]) -> None:
-            service_id = int(request.job_rows[0]["round_id"])
-            row = self._send("GET", f"{self._programme_path(pendings[0])}/rounds/{service_id}", "admin").json()
-            chain_round = row.get("chain_round_id")
-            if chain_round is None:
-                pendings[0].ok = False
-                pendings[0].error = pendings[0].error or f"round {service_id} was not proposed on chain"
-                return
-            self.rounds[int(chain_round)] = service_id
-
-        return self._post(pendings, f"{self._programme_path(pendings[0])}/rounds", op.sender.label, after=learn,
-                          json=body)
-
-    def _round_path(self, pending: Pending, chain_round: int, action: str) -> str:
-        return f"{self._programme_path(pending)}/rounds/{self.rounds[chain_round]}/{action}"
-
-    def _round_action(self, pendings: list[Pending]) -> _Request | None:
-        op = pendings[0].operation
-        chain_round = int(op.args[0])
-        if op.function == "payFlat":  # a round already disbursed: one payment per beneficiary asked for
-            requests = [self._post(pendings, self._round_path(pendings[0], chain_round, "payments"), op.sender.label,
-                                   json={"index": int(index)}) for index in op.args[1]]
-            merged = _Request(pendings, [j for r in requests for j in r.jobs],
-                              next((r.refusal for r in requests if r.refusal), None))
-            return merged
-        action = {"approveRound": "approve", "cancelRound": "cancel", "sweep": "sweep"}[op.function]
-        return self._post(pendings, self._round_path(pendings[0], chain_round, action), op.sender.label)
-
-    def _merchant(self, pendings: list[Pending]) -> _Request:
-        address, reference = pendings[0].operation.args
-        return self._post(pendings, f"{self._programme_path(pendings[0])}/merchants", "merchant_manager",
-                          json={"address": address, "reference": _hex(reference)})
-
-    # --- certificates ---------------------------------------------------------------------------------------
-
-    def _registry_path(self, pending: Pending) -> str:
-        return f"/v1/certificate-registries/{self.programme_of[pending.operation.contract]}"
-
-    def _issue_certificate(self, pendings: list[Pending]) -> _Request:
-        doc, subject, expires, schema = pendings[0].operation.args
-        self.api_docs.add(doc)
-        body = {"doc_hash": _hex(doc), "subject": _hex(subject), "expires_at": _iso(expires), "schema_id": _hex(schema)}
-        return self._post(pendings, f"{self._registry_path(pendings[0])}/certificates", "issuer", json=body)
-
-    def _issue_batch(self, pendings: list[Pending]) -> _Request:
-        op = pendings[0].operation
-        root, expires, schema = op.args
-        documents: list[bytes] = op.meta["documents"]
-        self.api_docs.update(documents)
-        body = {"doc_hashes": [_hex(d) for d in documents], "expires_at": _iso(expires), "schema_id": _hex(schema)}
-        request = self._post(pendings, f"{self._registry_path(pendings[0])}/batches", "issuer", json=body)
-        if request.refusal is None and request.job_rows[0].get("root") != _hex(root):
-            raise ReplayError(f"the API built batch root {request.job_rows[0].get('root')}, the replay "
-                              f"{_hex(root)}: the proofs would not match")
-        return request
-
-    def _certificate_status(self, pendings: list[Pending]) -> _Request:
-        op = pendings[0].operation
-        base = f"{self._registry_path(pendings[0])}/certificates/{_hex(op.args[0])}/{op.function}"
-        root = {"root": _hex(op.meta["root"])} if op.meta.get("root") else {}
-        if op.function in ("revoke", "suspend"):
-            return self._post(pendings, base, "issuer", json={"reason_code": int(op.args[2]), **root})
-        if op.function == "supersede":
-            return self._post(pendings, base, "issuer", json={"replacement": _hex(op.args[2]), **root})
-        return self._post(pendings, base, "issuer", json=root)
 
     # --- the end --------------------------------------------------------------------------------------------
 

@@ -8,10 +8,21 @@ L1 data charge that depends on calldata size. Override them per scenario under `
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from pilotkit.pilots.scenario import CostPreset
+
+@dataclass(frozen=True)
+class CostPreset:
+    """A gas price and the gas token's price: what a chain's fee would cost (see `PRESETS`)."""
+
+    name: str
+    gas_price_gwei: float
+    token_price_usd: float
+    token: str = "ETH"
+    kind: str = "public L1"
+    note: str = ""
+
 
 GWEI = 10**9
 ETHER = 10**18

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
+from pilotkit.pilots import registry
 from pilotkit.pilots.assess import assess
 from pilotkit.pilots.costs import cost_table, presets_for
 
 if TYPE_CHECKING:
-    from pilotkit.pilots.engine import Replay
+    from pilotkit.pilots.kit import ReplayLog as Replay
 
 FORMAT = "pilotkit-replay/1"
 WALL_CLOCK = "wall_clock"
@@ -36,13 +37,14 @@ def _gas_summary(engine: Replay) -> dict[str, dict[str, Any]]:
 
 
 def _served(engine: Replay) -> tuple[str, int]:
-    """Whom the cost is divided by: beneficiaries, else certificates, else credit holders."""
-    if engine.actors.beneficiaries:
-        return "beneficiary", engine.actors.beneficiaries
-    certificates = len(engine.certificates) + len(engine.batch_docs)
-    if certificates:
-        return "certificate", certificates
-    return "credit holder", max(1 + len(engine.buyers), 1)
+    """Whom the cost is divided by: the first kind's answer (the cash kind: beneficiaries; certs: certificates),
+    else a fallback kind's (credits: credit holders); each kind's `served`, in registration order."""
+    kinds = [k for k in registry.KINDS if not k.served_fallback] + [k for k in registry.KINDS if k.served_fallback]
+    for kind in kinds:
+        answer = kind.served(engine) if kind.served is not None else None
+        if answer is not None:
+            return answer
+    return "replay", 1
 
 
 def build_result(engine: Replay, measured: dict[str, Any], chain: dict[str, Any],
@@ -104,7 +106,7 @@ def build_result(engine: Replay, measured: dict[str, Any], chain: dict[str, Any]
         "assessment": assessment.to_dict(),
         "chain": chain,
         "roles": {label: signer.address for label, signer in engine.role.items()},
-        "contracts": {key: engine.actions.address(key) for key in ("token", "cash", "credits", "certs")
+        "contracts": {key: engine.actions.address(key) for key in registry.CONTRACT_KEYS
                       if key in _deployed(engine)},
         "steps": steps,
         "misuse": misuse,
@@ -122,8 +124,8 @@ def build_result(engine: Replay, measured: dict[str, Any], chain: dict[str, Any]
 
 
 def _deployed(engine: Replay) -> set[str]:
-    contracts = set(engine.scenario.contracts)
-    return contracts | ({"token"} if "cash" in contracts else set())
+    """The contract keys the deployed kinds put on chain."""
+    return {key for kind in registry.kinds_deployed(engine.scenario.contracts) for key in kind.contract_keys}
 
 
 def deterministic_part(result: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,12 @@ from typing import Any
 
 import yaml
 
-from pilotkit.pilots import ScenarioError
+from pilotkit.pilots import ScenarioError, registry
+from pilotkit.pilots.fragments import AMOUNT as _AMOUNT
+from pilotkit.pilots.fragments import DURATION as _DURATION
+from pilotkit.pilots.fragments import TEXT as _TEXT
+from pilotkit.pilots.fragments import step as _step
+from pilotkit.pilots.misuse import ATTEMPTS
 
 FORMAT_VERSION = 1
 Path_ = tuple[str | int, ...]
@@ -35,120 +40,45 @@ QUESTIONS = (
     "writers_trusted",
     "public_verifiability",
 )
-MISUSE_ATTEMPTS = (
-    "double_claim",
-    "claim_after_window",
-    "replayed_signature",
-    "forged_signature",
-    "unauthorised_role",
-    "pay_suspended",
-    "claim_suspended",
-    "self_approval",
-    "spend_unapproved_merchant",
-    "overspend_voucher",
-    "paused_payment",
-    "transfer_retired",
-    "overlapping_serials",
-    "unaccredited_issuer",
-    "verify_revoked",
-    "thief_cancels_recovery",
-)
-
-_DURATION = {
-    "description": "seconds, or a number with a unit: 90s, 30m, 12h, 7d, 2w",
-    "oneOf": [
-        {"type": "integer", "minimum": 0},
-        {"type": "string", "pattern": r"^\s*\d+\s*[smhdw]\s*$"},
-    ],
-}
-_AMOUNT = {
-    "description": "token units (e.g. 25 or 12.5 for the 6-decimal settlement token)",
-    "oneOf": [
-        {"type": "number", "exclusiveMinimum": 0},
-        {"type": "string", "pattern": r"^\s*\d+(\.\d{1,6})?\s*$"},
-    ],
-}
-_SHARE = {"type": "number", "minimum": 0, "maximum": 1, "description": "a fraction between 0 and 1"}
-_COUNT_OR_ALL = {"oneOf": [{"type": "integer", "minimum": 1}, {"const": "all"}]}
-_INDEXES = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}
-_TEXT = {"type": "string", "minLength": 1}
-_COMMON = {"do": {"type": "string"}, "label": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_-]*$"},
-           "note": {"type": "string"}}
+MISUSE_ATTEMPTS = tuple(ATTEMPTS)
 
 
-def _step(required: list[str] | None = None, **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": {**_COMMON, **properties}, "required": ["do", *(required or [])],
-            "additionalProperties": False}
+def _core_steps() -> dict[str, dict[str, Any]]:
+    """The core's steps; the misuse step's keys and expectations are completed by the kinds' attempts."""
+    kind_names = [k.name for k in registry.KINDS]
+    misuse_params = {key: schema for k in registry.KINDS for key, schema in k.misuse_params.items()}
+    statuses = [status for k in registry.KINDS for status in k.misuse_statuses]
+    skips = [reason for k in registry.KINDS for reason in k.misuse_skips]
+    return {
+        "deploy": _step(["contracts"], contracts={"type": "array", "minItems": 1, "uniqueItems": True,
+                                                  "items": {"enum": kind_names}}),
+        "advance": _step(["by"], by=_DURATION),
+        "pause": _step(contract={"enum": kind_names}),
+        "unpause": _step(contract={"enum": kind_names}),
+        "misuse": _step(
+            ["attempt", "expect"],
+            attempt={"enum": list(MISUSE_ATTEMPTS)},
+            expect={"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+                    "properties": {"error": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                                   "status": {"enum": statuses},
+                                   "skipped": {"enum": skips}}},
+            **misuse_params,
+        ),
+    }
 
 
-STEP_SCHEMAS: dict[str, dict[str, Any]] = {
-    "deploy": _step(["contracts"], contracts={"type": "array", "minItems": 1, "uniqueItems": True,
-                                              "items": {"enum": ["cash", "credits", "certs"]}}),
-    "enrol": _step(count=_COUNT_OR_ALL, batch={"type": "integer", "minimum": 1, "maximum": 150}),
-    "fund": _step(amount=_AMOUNT, per_beneficiary=_AMOUNT),
-    "round": _step(
-        ["kind", "amount"],
-        kind={"enum": ["push", "list", "claim"]},
-        amount=_AMOUNT,
-        window=_DURATION,
-        recipients={"oneOf": [{"const": "all"}, {"type": "integer", "minimum": 1}]},
-        batch={"type": "integer", "minimum": 1, "maximum": 250},
-        claim_share=_SHARE,
-        relayed_share=_SHARE,
-        cap={"type": "integer", "enum": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]},
-        sweep={"type": "boolean"},
-    ),
-    "sweep": _step(round={"type": "string"}),
-    "advance": _step(["by"], by=_DURATION),
-    "suspend": _step(["beneficiaries"], beneficiaries=_INDEXES, reason={"type": "integer", "minimum": 0}),
-    "reinstate": _step(["beneficiaries"], beneficiaries=_INDEXES),
-    "remove": _step(["beneficiaries"], beneficiaries=_INDEXES, reason={"type": "integer", "minimum": 0}),
-    "approve_merchants": _step(count=_COUNT_OR_ALL),
-    "spend": _step(["amount"], amount=_AMOUNT, share=_SHARE, relayed_share=_SHARE),
-    "redeem": _step(share=_SHARE),
-    "wallet_recovery": _step(["beneficiary"], beneficiary={"type": "integer", "minimum": 1},
-                             stolen={"type": "boolean"}),
-    "pause": _step(contract={"enum": ["cash", "credits", "certs"]}),
-    "unpause": _step(contract={"enum": ["cash", "credits", "certs"]}),
-    "register_project": _step(["registry", "external_id", "methodology", "country"], registry=_TEXT,
-                              external_id=_TEXT, methodology=_TEXT,
-                              country={"type": "string", "pattern": "^[A-Z]{2}$"}),
-    "issue_credits": _step(["serials"], serials={"type": "integer", "minimum": 1},
-                           serial_start={"type": "integer", "minimum": 1},
-                           vintage={"type": "array", "items": {"type": "integer", "minimum": 1990, "maximum": 2100},
-                                    "minItems": 2, "maxItems": 2}),
-    "transfer_credits": _step(["amount"], amount={"type": "integer", "minimum": 1},
-                              to={"type": "integer", "minimum": 1}, batch={"type": "integer", "minimum": 1}),
-    "retire_credits": _step(["amount"], amount={"type": "integer", "minimum": 1},
-                            by={"oneOf": [{"const": "holder"}, {"type": "integer", "minimum": 1}]},
-                            batch={"type": "integer", "minimum": 1}, reason=_TEXT, beneficiary=_TEXT),
-    "freeze_credits": _step(batch={"type": "integer", "minimum": 1}, reason={"type": "integer", "minimum": 0}),
-    "accredit_issuer": _step(["name"], name=_TEXT),
-    "issue_certificates": _step(["count"], count={"type": "integer", "minimum": 1}, valid_for=_DURATION,
-                                relayed_share=_SHARE),
-    "issue_certificate_batch": _step(["documents"], documents={"type": "integer", "minimum": 1},
-                                     valid_for=_DURATION),
-    "verify_certificates": _step(sample={"type": "integer", "minimum": 1}),
-    "revoke_certificate": _step(["certificate"], certificate={"type": "integer", "minimum": 1},
-                                reason={"type": "integer", "minimum": 0}),
-    "suspend_certificate": _step(["certificate"], certificate={"type": "integer", "minimum": 1},
-                                 reason={"type": "integer", "minimum": 0}),
-    "reinstate_certificate": _step(["certificate"], certificate={"type": "integer", "minimum": 1}),
-    "supersede_certificate": _step(["certificate"], certificate={"type": "integer", "minimum": 1}),
-    "revoke_batch_document": _step(["document"], document={"type": "integer", "minimum": 1},
-                                   reason={"type": "integer", "minimum": 0}),
-    "misuse": _step(
-        ["attempt", "expect"],
-        attempt={"enum": list(MISUSE_ATTEMPTS)},
-        expect={"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
-                "properties": {"error": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                               "status": {"enum": ["Unknown", "Valid", "Expired", "Suspended", "Revoked",
-                                                   "Superseded"]},
-                               "skipped": {"enum": ["NotActive", "AlreadyPaid"]}}},
-        round={"type": "string"}, beneficiary={"type": "integer", "minimum": 1},
-        certificate={"type": "integer", "minimum": 1},
-    ),
-}
+def _step_schemas() -> dict[str, dict[str, Any]]:
+    """Every step kind's schema: the core's and each registered kind's fragment, in the listed order."""
+    table = _core_steps()
+    for kind in registry.KINDS:
+        for name, schema in kind.step_schemas.items():
+            if name in table:
+                raise ValueError(f"the step '{name}' of the {kind.name} kind is registered twice")
+            table[name] = schema
+    return {name: table[name] for name in registry.step_order(table)}
+
+
+STEP_SCHEMAS: dict[str, dict[str, Any]] = _step_schemas()
 
 _PRESET = {
     "type": "object",
@@ -290,7 +220,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             "properties": {
                 "final": {
                     "type": "object",
-                    "propertyNames": {"pattern": r"^(cash|credits|certs)\.[a-z_]+$"},
+                    "propertyNames": {"pattern": rf"^({'|'.join(k.name for k in registry.KINDS)})\.[a-z_]+$"},
                     "additionalProperties": {"type": ["number", "string", "boolean"]},
                 },
             },

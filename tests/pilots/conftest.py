@@ -35,3 +35,18 @@ def replayed(project: Project) -> Callable[..., dict[str, Any]]:
         return cache[key]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def via_api(project: Project) -> Callable[..., dict[str, Any]]:
+    """`via_api("safety-net-push")` → the result of replaying it through the API (cached)."""
+    from pilotkit.pilots.engine import replay_file
+
+    cache: dict[str, dict[str, Any]] = {}
+
+    def run(name: str) -> dict[str, Any]:
+        if name not in cache:
+            cache[name] = replay_file(PILOTS / f"{name}.yaml", project=project, via="api")
+        return cache[name]
+
+    return run
