@@ -19,7 +19,7 @@ from pathlib import Path
 
 from _util import REPO
 
-sys.path.insert(0, str(REPO / "tests" / "backend" / "domain"))
+sys.path[:0] = [str(REPO / "tests" / "backend" / "kinds"), str(REPO / "tests" / "backend" / "kinds" / "cash")]
 
 from _cash_support import csv_file, register, upload  # noqa: E402
 from _domain_support import running_service, sqlite_url, start_service_chain  # noqa: E402

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests" / "backend" / "domain"), str(REPO / "tests" / "frontend")]
+sys.path[:0] = [str(REPO / "tests" / "backend" / "kinds"), str(REPO / "tests" / "frontend")]
 
 from _domain_support import start_service_chain  # noqa: E402
 from _frontend_support import CHROMIUM, live_service  # noqa: E402

@@ -157,8 +157,10 @@ def mount_web(app: FastAPI, settings: WebSettings | None = None) -> None:
     settings = settings or WebSettings()
     app.state.web_settings = settings
     node_modules = settings.node_modules_dir
+    preloads = "\n".join(f'<link rel="modulepreload" href="/static/js/pages/{kind.name}/index.js">' for kind in KINDS)
     shell = (settings.frontend_dir / "index.html").read_text(encoding="utf-8").replace(
-        "__JSQR_URL__", vendor_url(node_modules, "jsqr", "dist/jsQR.js") or "")
+        "__JSQR_URL__", vendor_url(node_modules, "jsqr", "dist/jsQR.js") or "").replace(
+        "<!--pilotkit:kind-preloads-->", preloads)  # each pilot kind's page table (frontend/static/js/kinds.js)
 
     def page() -> Response:
         return HTMLResponse(shell, headers=security_headers(PAGE_CSP))

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend" / "domain"))
+# the service test support (tests/backend/kinds) and each kind's helpers (tests/backend/kinds/<kind>)
+KIND_TESTS = Path(__file__).resolve().parents[1] / "backend" / "kinds"
+sys.path[:0] = [str(KIND_TESTS), *(str(KIND_TESTS / kind) for kind in ("cash", "credits", "certs"))]
 
 from _domain_support import REPO, ServiceChain, start_service_chain  # noqa: E402
 from _frontend_support import CHROMIUM, DESKTOP, LiveService, live_service  # noqa: E402

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from _certs_support import act, issue
 from _credits_support import VINTAGE_2022, Credits, setup_credits
+from _domain_support import register_contract
 from _frontend_support import PHONE, LiveService, no_horizontal_scroll, ready, shot
 
 DIPLOMA = b"%PDF-1.7 diploma of Amina, BSc Agriculture, 2025\n"
@@ -34,9 +35,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(web: LiveService) -> World:
     admin = web.key("admin")
-    certs = web.chain.address("CertificateRegistry")
-    response = web.post("/v1/contracts", admin, {"kind": "certificates", "address": certs, "label": "Diplomas"})
-    assert response.status_code == 201, response.text
+    certs = register_contract(web, "certificates", "CertificateRegistry", "Diplomas", admin)
     issuer = web.key("issuer")
     for data in (DIPLOMA, REVOKED, OLD, NEW):
         issue(web, issuer, certs, sha(data))  # type: ignore[arg-type]

@@ -1,31 +1,26 @@
 // Entry point: the navigation (what the signed-in key may do) and a router on location.pathname.
 import { can, me, setToken, token } from "./api.js";
+import { KINDS } from "./kinds.js";
 import { errorBox, h, render } from "./ui.js";
 
-const ADDR = "(0x[0-9a-fA-F]{40})";
+/** [path pattern, page module under pages/]: the shared pages, then each pilot kind's (pages/<kind>/index.js). */
 const ROUTES = [
   [/^\/$/, "home"],
   [/^\/signin$/, "signin"],
-  [/^\/verify(?:\/([^/]+))?(?:\/([^/]+))?$/, "verify"],
-  [/^\/programmes$/, "programmes"],
-  [new RegExp(`^/programmes/${ADDR}$`), "programme"],
-  [new RegExp(`^/programmes/${ADDR}/lookup$`), "lookup"],
-  [new RegExp(`^/programmes/${ADDR}/rounds/(\\d+)$`), "round"],
-  [/^\/credits$/, "credits"],
-  [new RegExp(`^/credits/${ADDR}$`), "registry"],
-  [new RegExp(`^/credits/${ADDR}/retirements/([^/]+)$`), "retirement"],
+  ...KINDS.flatMap((kind) => kind.routes),
   [/^\/reports$/, "reports"],
   [/^\/reports\/compare$/, "compare"],
   [/^\/reports\/([A-Za-z0-9][A-Za-z0-9._-]*)$/, "report"],
 ];
 /** Pages anyone may open without a key. */
-const PUBLIC = new Set(["home", "signin", "verify", "retirement"]);
+const PUBLIC = new Set(["home", "signin", ...KINDS.flatMap((kind) => kind.publicPages)]);
+
+const link = ([href, text]) => h("a", { href }, text);
 
 async function nav(key) {
-  const links = [h("a", { href: "/verify" }, "Check a certificate")];
+  const links = KINDS.flatMap((kind) => kind.links.public).map(link);
   if (key) {
-    links.push(h("a", { href: "/programmes" }, "Programmes"));
-    links.push(h("a", { href: "/credits" }, "Eco-credits"));
+    links.push(...KINDS.flatMap((kind) => kind.links.signedIn).map(link));
     links.push(h("a", { href: "/reports" }, "Pilot reports"));
     const out = h("button", { type: "button", class: "link" }, "Sign out");
     out.addEventListener("click", () => {

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from _domain_support import Service
+from _domain_support import Service, register_contract
 from eth_account import Account
 from eth_utils import keccak
 
@@ -90,9 +90,7 @@ class Credits:
 def setup_credits(service: Service) -> Credits:
     """Register the session chain's EcoCreditRegistry with a fresh admin key; keys for each credits scope."""
     admin = service.key("admin")
-    registry = service.chain.address("EcoCreditRegistry")
-    response = service.post("/v1/contracts", admin, {"kind": "credits", "address": registry, "label": "test credits"})
-    assert response.status_code == 201, response.text
+    registry = register_contract(service, "credits", "EcoCreditRegistry", "test credits", admin)
     return Credits(service, registry, admin, service.key("verifier"), service.key("auditor"))
 
 

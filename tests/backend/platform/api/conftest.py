@@ -18,7 +18,7 @@ from pilotkit_backend.core.config import Settings
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.main import create_app
 
-if not (Path(__file__).resolve().parents[1] / "dbs.py").is_file():
+if not (Path(__file__).resolve().parents[2] / "dbs.py").is_file():
 
     @pytest.fixture
     def database_url(tmp_path: Path) -> str:

@@ -1,7 +1,7 @@
 // Public retirement certificate (no key): what was retired, for whom, from which project and vintage, with the
 // on-chain transaction. Its address is the shareable proof.
-import { ApiError, api } from "../api.js";
-import { copyButton, count, errorBox, h, render, when } from "../ui.js";
+import { ApiError, api } from "../../api.js";
+import { copyButton, count, errorBox, h, render, when } from "../../ui.js";
 
 export async function show({ params }) {
   const [registry, id] = params;

@@ -209,3 +209,15 @@ def sqlite_url(folder: Path) -> str:
 
 def engine_for(url: str) -> Engine:
     return make_engine(url)
+
+
+def register_contract(service: Any, kind: str, alias: str, label: str, admin: str | None = None) -> str:
+    """`POST /v1/contracts` for the chain's contract `alias` with a fresh (or the given) admin key; its address.
+
+    `service` is a `Service` or the browser tests' `LiveService` (anything with `chain`, `key` and `post`).
+    """
+    address = service.chain.address(alias)
+    response = service.post("/v1/contracts", admin or service.key("admin"),
+                            {"kind": kind, "address": address, "label": label})
+    assert response.status_code == 201, response.text
+    return address

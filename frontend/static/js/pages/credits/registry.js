@@ -1,8 +1,8 @@
 // Eco-credit registry: projects, batches, issued / circulating / retired per vintage (chart and table), and
 // retirements, each with a public page anyone can open and share.
-import { api } from "../api.js";
-import { barChart } from "../chart.js";
-import { badge, card, count, crumbs, h, render, short, table, when } from "../ui.js";
+import { api } from "../../api.js";
+import { barChart } from "../../chart.js";
+import { badge, card, count, crumbs, h, render, short, table, when } from "../../ui.js";
 
 export async function show({ params }) {
   const [address] = params;

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from _domain_support import DAY, USDC, Service
+from _domain_support import DAY, USDC, Service, register_contract
 from eth_account import Account
 from eth_utils import keccak
 
@@ -17,11 +17,7 @@ PERIOD = 30 * DAY
 
 def register(service: Service, alias: str = "CashProgramme") -> str:
     """Register a deployed programme with a fresh admin key; returns its address."""
-    address = service.chain.address(alias)
-    response = service.post("/v1/contracts", service.key("admin"),
-                            {"kind": "programme", "address": address, "label": f"test {alias}"})
-    assert response.status_code == 201, response.text
-    return address
+    return register_contract(service, "programme", alias, f"test {alias}")
 
 
 def wallet(label: str) -> Signer:

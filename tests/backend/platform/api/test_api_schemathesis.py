@@ -1,7 +1,7 @@
 """Schemathesis over the app's OpenAPI schema, in process: no input produces a 5xx.
 
 This app has no chain attached, so the routes that need one answer 503 "no chain attached" by design (that
-answer, and only it, is allowed here); tests/backend/domain/test_domain_schemathesis.py fuzzes them on a chain.
+answer, and only it, is allowed here); tests/backend/kinds/test_domain_schemathesis.py fuzzes them on a chain.
 
 The test-only routes that fail on purpose (500 by design) are left out; the idempotent test POST stays in,
 so generated Idempotency-Key headers, bodies and path values are fuzzed too. Each case is sent twice:

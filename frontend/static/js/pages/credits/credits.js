@@ -1,6 +1,6 @@
 // The eco-credit registries this key may see.
-import { api } from "../api.js";
-import { h, render, table } from "../ui.js";
+import { api } from "../../api.js";
+import { h, render, table } from "../../ui.js";
 
 export async function show() {
   const rows = await api("/v1/contracts?kind=credits");

@@ -1,8 +1,8 @@
 // Round detail: who proposed and approved it, its money, and the disbursement's jobs live (failures and why).
 // An approver approves from here; the key that proposed the round is not offered the button (the API refuses
 // it too). A disburser starts the disbursement.
-import { ApiError, api } from "../api.js";
-import { amount, badge, card, count, crumbs, errorBox, fill, h, render, table, when } from "../ui.js";
+import { ApiError, api } from "../../api.js";
+import { amount, badge, card, count, crumbs, errorBox, fill, h, render, table, when } from "../../ui.js";
 
 const POLL_MS = 1500;
 

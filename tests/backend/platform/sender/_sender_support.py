@@ -33,7 +33,7 @@ from pilotkit.deploy.deployer import Deployer
 from pilotkit.deploy.records import DeploymentRecord
 from pilotkit.project import Project
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 TABLES = [Job.__table__, JobAttempt.__table__, SignerNonce.__table__]
 FUNDS = 10**15  # token base units the worker's signer holds
 TRANSFER = "0xa9059cbb"  # transfer(address,uint256)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from _domain_support import DAY, USDC, Service
+from _domain_support import DAY, USDC, Service, register_contract
 from eth_account import Account
 from eth_utils import keccak
 
@@ -26,11 +26,7 @@ def register(service: Service, alias: str = "CashProgramme") -> str:
 
     Also forgets the nonces the test's direct transactions cached: each test runs in a reverted snapshot."""
     service.chain.deployer.sender.resync_all()
-    address = service.chain.address(alias)
-    response = service.post("/v1/contracts", service.key("admin"),
-                            {"kind": "programme", "address": address, "label": f"rounds {alias}"})
-    assert response.status_code == 201, response.text
-    return address
+    return register_contract(service, "programme", alias, f"rounds {alias}")
 
 
 def wallet(n: int) -> Signer:

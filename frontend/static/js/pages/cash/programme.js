@@ -1,9 +1,9 @@
 // Programme overview: money (budget funded, paid, unclaimed, swept), beneficiaries by status, rounds with their
 // state, a chart of money disbursed over time, and a CSV export of all of it.
-import { api, maybe } from "../api.js";
-import { barChart } from "../chart.js";
-import { download, toCsv } from "../csv.js";
-import { amount, badge, card, count, crumbs, errorBox, h, render, table, toNumber, when } from "../ui.js";
+import { api, maybe } from "../../api.js";
+import { barChart } from "../../chart.js";
+import { download, toCsv } from "../../csv.js";
+import { amount, badge, card, count, crumbs, errorBox, h, render, table, toNumber, when } from "../../ui.js";
 
 const STATUS_ORDER = ["active", "suspended", "removed", "pending", "failed"];
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from _domain_support import Service
+from _domain_support import Service, register_contract
 
 ZERO32 = "0x" + "00" * 32
 
@@ -16,11 +16,7 @@ def registry_address(service: Service) -> str:
 
 def register(service: Service, admin: str | None = None) -> str:
     """Register the session's CertificateRegistry through the API; returns its address."""
-    address = registry_address(service)
-    response = service.post("/v1/contracts", admin or service.key("admin"),
-                            {"kind": "certificates", "address": address, "label": "diplomas"})
-    assert response.status_code == 201, response.text
-    return address
+    return register_contract(service, "certificates", "CertificateRegistry", "diplomas", admin)
 
 
 def doc(label: str) -> str:

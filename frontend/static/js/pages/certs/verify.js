@@ -1,9 +1,9 @@
 // Public certificate check (no key): drop the file (hashed here, never uploaded), paste its hash, or read the
 // QR code printed on it. The answer is one unmistakable word, with the issuer, the dates and the reason.
-import { ApiError, api } from "../api.js";
-import { sha256File } from "../hash.js";
-import { decodeImage, parsePayload } from "../qr.js";
-import { errorBox, h, lowerAddress, render, short, when } from "../ui.js";
+import { ApiError, api } from "../../api.js";
+import { sha256File } from "../../hash.js";
+import { decodeImage, parsePayload } from "../../qr.js";
+import { errorBox, h, lowerAddress, render, short, when } from "../../ui.js";
 
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;

@@ -2,7 +2,7 @@
 (checked on their own, on each database).
 
 The full-chain check (an empty database upgraded to head equals the models) lives in the API suite
-(`tests/backend/api/test_api_migrations.py`); this one does not depend on the other migrations.
+(`tests/backend/platform/api/test_api_migrations.py`); this one does not depend on the other migrations.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 // Beneficiary lookup by the identifier a field officer has (national id, registry number): sent to the API,
 // which hashes it with the programme's key; the page shows status and payments. The wallet appears only when
 // the API gives it (registrar keys); the identifier is never put in the address bar or stored.
-import { ApiError, api } from "../api.js";
-import { amount, badge, crumbs, errorBox, h, render, table, when } from "../ui.js";
+import { ApiError, api } from "../../api.js";
+import { amount, badge, crumbs, errorBox, h, render, table, when } from "../../ui.js";
 
 export async function show({ params, can }) {
   const [address] = params;

@@ -12,7 +12,7 @@ from pilotkit_backend.core.problems import INPUT_ERRORS, contract_problem
 
 from pilotkit.contracts.reverts import Panic, revert_class
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 
 
 def assert_problem(response: Any, status: int, type_: str | None = None) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 // The cash programmes this key may see.
-import { api, maybe } from "../api.js";
-import { h, render, short, table } from "../ui.js";
+import { api, maybe } from "../../api.js";
+import { h, render, short, table } from "../../ui.js";
 
 export async function show() {
   // GET /v1/programmes (cash-rounds area) when present; the registered contracts list otherwise.
