@@ -147,6 +147,10 @@ class ApiActions:
     def call(self, key: str, function: str, *args: Any) -> tuple[Any, ...]:
         return self.direct.call(key, function, *args)
 
+    def certificate_issuer(self, doc: bytes) -> str | None:
+        """The issuer whose record holds a document issued through the API: the service's issuer signer."""
+        return self.service.signer_address("issuer") if doc in self.api_docs else None
+
     def fund(self, addresses: list[str], wei: int) -> None:
         self.direct.fund(addresses, wei)
 
@@ -247,7 +251,7 @@ class ApiActions:
         if name == "certs.issueBatch" and role == "issuer" and "documents" in op.meta:
             return self._issue_batch
         if name in ("certs.revoke", "certs.suspend", "certs.reinstate", "certs.supersede") and role == "issuer":
-            return self._certificate_status if op.args[0] in self.api_docs else None
+            return self._certificate_status if op.args[1] in self.api_docs else None
         return None
 
     def _mark(self, via: str) -> None:
@@ -535,12 +539,12 @@ class ApiActions:
 
     def _certificate_status(self, pendings: list[Pending]) -> _Request:
         op = pendings[0].operation
-        base = f"{self._registry_path(pendings[0])}/certificates/{_hex(op.args[0])}/{op.function}"
+        base = f"{self._registry_path(pendings[0])}/certificates/{_hex(op.args[1])}/{op.function}"  # args[0]: issuer
         root = {"root": _hex(op.meta["root"])} if op.meta.get("root") else {}
         if op.function in ("revoke", "suspend"):
-            return self._post(pendings, base, "issuer", json={"reason_code": int(op.args[2]), **root})
+            return self._post(pendings, base, "issuer", json={"reason_code": int(op.args[3]), **root})
         if op.function == "supersede":
-            return self._post(pendings, base, "issuer", json={"replacement": _hex(op.args[2]), **root})
+            return self._post(pendings, base, "issuer", json={"replacement": _hex(op.args[3]), **root})
         return self._post(pendings, base, "issuer", json=root)
 
     # --- the end --------------------------------------------------------------------------------------------

@@ -737,8 +737,14 @@ class Replay:
         assert self.current is not None
         self.current.detail.update(documents=count, root="0x" + tree.root.hex())
 
+    def cert_issuer(self, doc: bytes) -> str:
+        """Whose record a document is (records are per issuer): the service's issuer for documents issued
+        through the API (--via api), else the replay's issuer."""
+        via = getattr(self.actions, "certificate_issuer", None)
+        return (via(doc) if via is not None else None) or self.role["issuer"].address
+
     def _verify(self, cert: Certificate) -> str:
-        (result,) = self.actions.call("certs", "verify", cert.doc, cert.proof)
+        (result,) = self.actions.call("certs", "verify", self.cert_issuer(cert.doc), cert.doc, cert.proof)
         return CERT_STATUS[int(result[0])]
 
     def _do_verify_certificates(self, step: Step) -> None:
@@ -759,17 +765,19 @@ class Replay:
 
     def _do_revoke_certificate(self, step: Step) -> None:
         cert = self._single(step)
-        self.send("certs", "revoke", cert.doc, [], int(step.get("reason", 1)), sender=self.role["issuer"])
+        self.send("certs", "revoke", self.role["issuer"].address, cert.doc, [], int(step.get("reason", 1)),
+                  sender=self.role["issuer"])
         cert.status = "Revoked"
 
     def _do_suspend_certificate(self, step: Step) -> None:
         cert = self._single(step)
-        self.send("certs", "suspend", cert.doc, [], int(step.get("reason", 1)), sender=self.role["issuer"])
+        self.send("certs", "suspend", self.role["issuer"].address, cert.doc, [], int(step.get("reason", 1)),
+                  sender=self.role["issuer"])
         cert.status = "Suspended"
 
     def _do_reinstate_certificate(self, step: Step) -> None:
         cert = self._single(step)
-        self.send("certs", "reinstate", cert.doc, [], sender=self.role["issuer"])
+        self.send("certs", "reinstate", self.role["issuer"].address, cert.doc, [], sender=self.role["issuer"])
         cert.status = "Valid"
 
     def _do_supersede_certificate(self, step: Step) -> None:
@@ -779,7 +787,8 @@ class Replay:
         self.send("certs", "issue", replacement, subject, self.clock.now + 3650 * 86_400, SCHEMA_ID,
                   sender=self.role["issuer"])
         self.flush()
-        self.send("certs", "supersede", cert.doc, [], replacement, sender=self.role["issuer"])
+        self.send("certs", "supersede", self.role["issuer"].address, cert.doc, [], replacement,
+                  sender=self.role["issuer"])
         cert.status = "Superseded"
         self.certificates.append(Certificate(replacement, [], replacement))
         assert self.current is not None
@@ -787,7 +796,8 @@ class Replay:
 
     def _do_revoke_batch_document(self, step: Step) -> None:
         cert = self.batch_docs[int(step.params["document"]) - 1]
-        self.send("certs", "revoke", cert.doc, cert.proof, int(step.get("reason", 1)), sender=self.role["issuer"],
+        self.send("certs", "revoke", self.role["issuer"].address, cert.doc, cert.proof, int(step.get("reason", 1)),
+                  sender=self.role["issuer"],
                   meta={"root": cert.root})
         cert.status = "Revoked"
 

@@ -241,12 +241,27 @@ def verify_revoked(engine: Replay, step: Step) -> tuple[str, Observed]:
         cert = revoked[0]
     else:
         raise _Impossible("needs a revoked certificate")
-    (result,) = engine.actions.call("certs", "verify", cert.doc, cert.proof)
+    (result,) = engine.actions.call("certs", "verify", engine.cert_issuer(cert.doc), cert.doc, cert.proof)
     from pilotkit.pilots.engine import CERT_STATUS
 
     status = CERT_STATUS[int(result[0])]
     return (f"a relying party verifies revoked certificate 0x{cert.doc.hex()[:12]}… (reason code {int(result[4])})",
             ("status", status, None))
+
+
+def issuer_squats_batch(engine: Replay, step: Step) -> tuple[str, Observed]:
+    """Review finding 1: a second accredited issuer copies the issuer's batch root into an issuance of its own
+    (records are per issuer, so this neither blocked nor shadows the original) and then tries to revoke the
+    original issuer's batch: refused."""
+    if not engine.batch_docs:
+        raise _Impossible("needs an earlier certificate batch")
+    root, victim = engine.batch_docs[0].root, engine.cert_issuer(engine.batch_docs[0].doc)
+    rival = engine.derive("rival-issuer")
+    engine.send("certs", "accreditIssuer", rival.address, "Rival Certification Body", sender=engine.role["admin"])
+    engine.send("certs", "issueBatch", root, 0, keccak(text="pilotkit:certificate-schema:v1"), sender=rival)
+    return (f"another accredited issuer re-anchors batch 0x{root.hex()[:12]}… as its own and tries to revoke "
+            "the original issuer's record of it",
+            _tx(engine, "certs", "revokeBatch", victim, root, 1, sender=rival))
 
 
 def thief_cancels_recovery(engine: Replay, step: Step) -> tuple[str, Observed]:
@@ -268,7 +283,8 @@ ATTEMPTS: dict[str, Callable[[Replay, Step], tuple[str, Observed]]] = {
     f.__name__: f for f in (double_claim, claim_after_window, replayed_signature, forged_signature,
                             unauthorised_role, pay_suspended, claim_suspended, self_approval,
                             spend_unapproved_merchant, overspend_voucher, paused_payment, transfer_retired,
-                            overlapping_serials, unaccredited_issuer, verify_revoked, thief_cancels_recovery)
+                            overlapping_serials, unaccredited_issuer, verify_revoked, thief_cancels_recovery,
+                            issuer_squats_batch)
 }
 
 

@@ -68,6 +68,7 @@ MISUSE_NEEDS = {
     "self_approval": "cash", "spend_unapproved_merchant": "cash", "overspend_voucher": "cash",
     "paused_payment": "cash", "transfer_retired": "credits", "overlapping_serials": "credits",
     "unaccredited_issuer": "certs", "verify_revoked": "certs", "thief_cancels_recovery": "cash",
+    "issuer_squats_batch": "certs",
 }
 
 

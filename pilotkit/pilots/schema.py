@@ -52,6 +52,7 @@ MISUSE_ATTEMPTS = (
     "unaccredited_issuer",
     "verify_revoked",
     "thief_cancels_recovery",
+    "issuer_squats_batch",
 )
 
 _DURATION = {
