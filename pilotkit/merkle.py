@@ -7,7 +7,7 @@ from the leaf up, with no left/right flags:
 
     tree = MerkleTree.from_documents(doc_hashes)
     registry.issueBatch(tree.root, expires_at, schema_id)
-    registry.verify(doc_hashes[3], tree.proof(3))
+    registry.verify(issuer, doc_hashes[3], tree.proof(3))   # records are per issuer
 
 An odd node at the end of a level is carried up unchanged (no duplication), which `MerkleProof.processProof`
 handles because such a node simply has no sibling at that level.

@@ -96,8 +96,8 @@ def test_contract_verifies_python_proofs(registry, accounts, size: int) -> None:
     tree = MerkleTree.from_documents(docs)
     registry.issueBatch(tree.root, 0, b"\x00" * 32, sender=accounts[1])
     for i, doc in enumerate(docs):
-        result = registry.verify(doc, tree.proof(i))
+        result = registry.verify(accounts[1].address, doc, tree.proof(i))
         assert result[0] == 1, (i, result)  # Status.Valid
         assert result[6] == tree.root
     outsider = keccak(text="not in the batch")
-    assert registry.verify(outsider, tree.proof(0))[0] == 0  # Unknown
+    assert registry.verify(accounts[1].address, outsider, tree.proof(0))[0] == 0  # Unknown

@@ -46,7 +46,18 @@ import {PaidMarks} from "./lib/PaidMarks.sol";
 ///    period, the sum of `amount` (flat amount or per-beneficiary cap) over the period's approved rounds is at
 ///    most `periodCap` at approval time, and every payment is at most its round's `amount`; with invariant 1 no
 ///    beneficiary receives more than the cap from the payments made during one period.
-/// 5. A round pays only after an account other than its proposer approved it, and only inside its window.
+/// 5. A round pays only after an account other than its proposer approved it, while the proposer still held
+///    DISBURSER_ROLE (review finding 8: a revoked disburser's pending proposals are no longer approvable), and only
+///    inside its window.
+///
+/// Review finding 8, the other two points, decided:
+/// - A merchant that is also an enrolled beneficiary wallet is NOT refused on chain in this version: the merchant
+///   manager approves merchants off chain after a check, and the refusal would need a wallet → merchant lookup on
+///   every enrolment (one more cold SLOAD per enrolled wallet, against the 30k-per-fresh-wallet target). Recorded
+///   as open: the registrar's enrolment and the merchant manager's approval are separate roles on purpose.
+/// - Sweeps stay blocked while paused (invariant 6). Recovery path for a lost admin key: the admin is meant to be
+///   a multisig or a TimelockController (see Roles); a lost single admin key cannot be recovered on chain, and no
+///   paused-sweep bypass is added, because a pause is the incident stop for every movement of money.
 /// 6. Pause: while `paused()`, no token and no entitlement moves. Claims do not read `paused()`: they read a copy
 ///    of the flag kept in the budget slot of every live claim round (approved, not swept; at most
 ///    MAX_LIVE_CLAIM_ROUNDS). Rounds join the live set only at approval and leave it only at sweep, both refused
@@ -425,6 +436,7 @@ contract CashProgramme is
         RoundMeta storage meta = _rounds[roundId];
         _requireRoundStatus(roundId, meta.status, RoundStatus.Proposed);
         if (meta.proposer == msg.sender) revert SelfApprovalForbidden(roundId, msg.sender);
+        if (!hasRole(DISBURSER_ROLE, meta.proposer)) revert ProposerNotDisburser(roundId, meta.proposer);
         RoundBudget b = _budgets[roundId];
         // Re-checked: the window is immutable, but the current period may have moved past the round's.
         uint256 period = _roundPeriod(b.opensAt(), b.closesAt());

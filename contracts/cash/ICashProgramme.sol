@@ -220,6 +220,11 @@ interface ICashProgramme is IPilotErrors {
     /// @param account The proposer trying to approve.
     error SelfApprovalForbidden(uint256 roundId, address account);
 
+    /// @notice The round's proposer no longer holds DISBURSER_ROLE: its pending proposals cannot be approved.
+    /// @param roundId The round id.
+    /// @param proposer The proposer whose role was revoked.
+    error ProposerNotDisburser(uint256 roundId, address proposer);
+
     /// @notice Approving the round would let one beneficiary receive more than the period cap.
     /// @param period The cap period.
     /// @param reserved Per-beneficiary amount already reserved by approved rounds of the period.
@@ -583,7 +588,8 @@ interface ICashProgramme is IPilotErrors {
     function setClaimCap(uint256 roundId, uint256 size, uint256 offset, bytes32[] calldata nodes) external;
 
     /// @notice Approves a proposed round and pulls its whole budget from its funder.
-    /// @dev Requires APPROVER_ROLE, not paused, status Proposed, caller != proposer, the period rules of
+    /// @dev Requires APPROVER_ROLE, not paused, status Proposed, caller != proposer, the proposer still holding
+    /// DISBURSER_ROLE ({ProposerNotDisburser}), the period rules of
     /// {proposeRound} again (so a round whose period is over reverts {RoundPeriodPassed}),
     /// `block.timestamp < closesAt`, the period reservation plus `amount` within `periodCap()`, the funder's
     /// allowance and balance, and for a `MerkleClaim` round fewer than {MAX_LIVE_CLAIM_ROUNDS} live claim rounds.

@@ -21,22 +21,32 @@ import {ICertificateRegistry} from "./ICertificateRegistry.sol";
 ///   restart it on its own.
 ///
 /// Invariants:
-/// - A record key is written once: a document hash or a root can never be issued twice, by anyone. This is also
-///   what makes signed issuance replay-free without a nonce: the signature binds the document (or root), the
-///   deadline, the chain id and this contract.
+/// - Records are issuer-scoped: every record, replacement, override and detail is keyed by (issuer, root), and
+///   `verify`, `record`, `documentOverride`, `certificateDetails` and every status change name the issuer they
+///   act on. A (issuer, root) key is written once: an issuer can issue a root (or a single document) only once.
+///   Another issuer anchoring the same root, the same document (`leafOf(docHash)`) or an inner node of this
+///   issuer's tree creates a record of its own, under its own address: it can never pre-empt this issuer's
+///   issuance (no `AlreadyIssued` across issuers), never change the status of this issuer's records, and a
+///   proof checked against this issuer only ever reaches records this issuer anchored (review finding 1: before,
+///   records were keyed by the bare root, so the first issuer to submit a root owned it).
 /// - Records and overrides are never deleted. Revoked is terminal; Superseded can only become Revoked.
 /// - `verify` never reverts and never reads as a generic failure: no record is Unknown, a revoked document is
 ///   Revoked with its reason code.
-/// - Overrides of documents inside a batch are keyed by (root, docHash), never by docHash alone: an issuer can
-///   only affect documents under its own roots, even if another issuer's batch contains the same hash.
+/// - Overrides of documents inside a batch are keyed by (issuer, root, docHash), never by docHash alone: an
+///   issuer can only affect documents under its own records, even if another issuer's batch has the same hash.
+/// - A proof starts at a leaf, never at an inner node: leaves are double-hashed, so no 64-byte inner-node
+///   preimage is ever a leaf. A stored record that happens to be an inner node of another tree reads only for
+///   the issuer that anchored it (that issuer's own claim, named in the answer); an inner node of a revoked
+///   batch re-anchored by anyone else never makes the revoked issuer's documents read as valid.
 ///
 /// Deliberate choices:
 /// - A single certificate is a one-leaf tree: its key is `leafOf(docHash)` and it verifies with an empty proof.
 ///   Singles and batches share one mapping, one lookup and one status code path.
 /// - A batch stores one slot (issuer, issued-at, expiry, status, reason): constant gas whatever its size. Its
 ///   schema id is in the {BatchIssued} event only. Expiry is per batch; per-document expiry needs single issuance.
-/// - The same document hash may sit under several roots (or as a single certificate); the proof a document
-///   carries selects which issuance is verified.
+/// - The same document hash may sit under several roots (or as a single certificate) and under several issuers;
+///   the issuer a relying party asks about and the proof the document carries select which issuance is verified.
+///   There is no issuer-less `verify`: "valid" is always "valid as issued by this issuer".
 /// - Signatures go through OpenZeppelin `SignatureChecker`: ECDSA for EOAs (rejects high-s and invalid v), ERC-1271
 ///   for contract issuers such as multisigs. Accreditation is checked at execution time, not signing time.
 /// - While paused, issuance and issuers' status changes stop; the admin can still act on records (an incident,
@@ -62,10 +72,10 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
         bytes32 schemaId;
     }
 
-    mapping(bytes32 root => Record) private _records;
-    mapping(bytes32 root => bytes32 replacement) private _replacements;
-    mapping(bytes32 root => mapping(bytes32 docHash => DocumentOverride)) private _overrides;
-    mapping(bytes32 root => Details) private _details;
+    mapping(address issuer => mapping(bytes32 root => Record)) private _records;
+    mapping(address issuer => mapping(bytes32 root => bytes32 replacement)) private _replacements;
+    mapping(address issuer => mapping(bytes32 root => mapping(bytes32 docHash => DocumentOverride))) private _overrides;
+    mapping(address issuer => mapping(bytes32 root => Details)) private _details;
     mapping(address issuer => string) private _issuerNames;
 
     /// @param admin Receives `DEFAULT_ADMIN_ROLE`; accredits issuers and grants the pauser role afterwards.
@@ -160,28 +170,31 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ICertificateRegistry
-    function revoke(bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external override {
-        bytes32 root = _changeDocument(docHash, proof, Status.Revoked, reasonCode, bytes32(0));
-        emit DocumentRevoked(root, docHash, msg.sender, reasonCode);
+    function revoke(address issuer, bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external override {
+        bytes32 root = _changeDocument(issuer, docHash, proof, Status.Revoked, reasonCode, bytes32(0));
+        emit DocumentRevoked(issuer, root, docHash, msg.sender, reasonCode);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function suspend(bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external override {
-        bytes32 root = _changeDocument(docHash, proof, Status.Suspended, reasonCode, bytes32(0));
-        emit DocumentSuspended(root, docHash, msg.sender, reasonCode);
+    function suspend(address issuer, bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external override {
+        bytes32 root = _changeDocument(issuer, docHash, proof, Status.Suspended, reasonCode, bytes32(0));
+        emit DocumentSuspended(issuer, root, docHash, msg.sender, reasonCode);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function reinstate(bytes32 docHash, bytes32[] calldata proof) external override {
-        bytes32 root = _changeDocument(docHash, proof, Status.Valid, 0, bytes32(0));
-        emit DocumentReinstated(root, docHash, msg.sender);
+    function reinstate(address issuer, bytes32 docHash, bytes32[] calldata proof) external override {
+        bytes32 root = _changeDocument(issuer, docHash, proof, Status.Valid, 0, bytes32(0));
+        emit DocumentReinstated(issuer, root, docHash, msg.sender);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function supersede(bytes32 docHash, bytes32[] calldata proof, bytes32 replacement) external override {
+    function supersede(address issuer, bytes32 docHash, bytes32[] calldata proof, bytes32 replacement)
+        external
+        override
+    {
         if (replacement == bytes32(0) || replacement == docHash) revert InvalidReplacement(replacement);
-        bytes32 root = _changeDocument(docHash, proof, Status.Superseded, 0, replacement);
-        emit DocumentSuperseded(root, docHash, msg.sender, replacement);
+        bytes32 root = _changeDocument(issuer, docHash, proof, Status.Superseded, 0, replacement);
+        emit DocumentSuperseded(issuer, root, docHash, msg.sender, replacement);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -189,28 +202,28 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ICertificateRegistry
-    function revokeBatch(bytes32 root, uint8 reasonCode) external override {
-        _changeRecord(root, Status.Revoked, reasonCode, bytes32(0));
-        emit BatchRevoked(root, msg.sender, reasonCode);
+    function revokeBatch(address issuer, bytes32 root, uint8 reasonCode) external override {
+        _changeRecord(issuer, root, Status.Revoked, reasonCode, bytes32(0));
+        emit BatchRevoked(issuer, root, msg.sender, reasonCode);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function suspendBatch(bytes32 root, uint8 reasonCode) external override {
-        _changeRecord(root, Status.Suspended, reasonCode, bytes32(0));
-        emit BatchSuspended(root, msg.sender, reasonCode);
+    function suspendBatch(address issuer, bytes32 root, uint8 reasonCode) external override {
+        _changeRecord(issuer, root, Status.Suspended, reasonCode, bytes32(0));
+        emit BatchSuspended(issuer, root, msg.sender, reasonCode);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function reinstateBatch(bytes32 root) external override {
-        _changeRecord(root, Status.Valid, 0, bytes32(0));
-        emit BatchReinstated(root, msg.sender);
+    function reinstateBatch(address issuer, bytes32 root) external override {
+        _changeRecord(issuer, root, Status.Valid, 0, bytes32(0));
+        emit BatchReinstated(issuer, root, msg.sender);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function supersedeBatch(bytes32 root, bytes32 replacement) external override {
+    function supersedeBatch(address issuer, bytes32 root, bytes32 replacement) external override {
         if (replacement == bytes32(0) || replacement == root) revert InvalidReplacement(replacement);
-        _changeRecord(root, Status.Superseded, 0, replacement);
-        emit BatchSuperseded(root, msg.sender, replacement);
+        _changeRecord(issuer, root, Status.Superseded, 0, replacement);
+        emit BatchSuperseded(issuer, root, msg.sender, replacement);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -232,14 +245,14 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
     // ---------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc ICertificateRegistry
-    function verify(bytes32 docHash, bytes32[] calldata proof)
+    function verify(address issuer, bytes32 docHash, bytes32[] calldata proof)
         external
         view
         override
         returns (Verification memory result)
     {
         bytes32 root = MerkleProof.processProofCalldata(proof, _leaf(docHash));
-        Record memory rec = _records[root];
+        Record memory rec = _records[issuer][root];
         if (rec.issuer == address(0)) return result; // Unknown, all fields zero
 
         result.issuer = rec.issuer;
@@ -250,16 +263,16 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
         // Document-level override: only for a document inside a multi-leaf batch (a non-empty proof).
         // With an empty proof the record itself is the document, so its status is the record's.
         DocumentOverride memory doc;
-        if (proof.length != 0) doc = _overrides[root][docHash];
+        if (proof.length != 0) doc = _overrides[issuer][root][docHash];
 
         if (doc.status == Status.Revoked) {
             _decide(result, Status.Revoked, doc.reasonCode, doc.replacement);
         } else if (rec.status == Status.Revoked) {
-            _decide(result, Status.Revoked, rec.reasonCode, _replacements[root]);
+            _decide(result, Status.Revoked, rec.reasonCode, _replacements[issuer][root]);
         } else if (doc.status == Status.Superseded) {
             _decide(result, Status.Superseded, 0, doc.replacement);
         } else if (rec.status == Status.Superseded) {
-            _decide(result, Status.Superseded, 0, _replacements[root]);
+            _decide(result, Status.Superseded, 0, _replacements[issuer][root]);
         } else if (doc.status == Status.Suspended) {
             _decide(result, Status.Suspended, doc.reasonCode, bytes32(0));
         } else if (rec.status == Status.Suspended) {
@@ -272,23 +285,33 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
     }
 
     /// @inheritdoc ICertificateRegistry
-    function record(bytes32 root) external view override returns (Record memory rec, bytes32 replacement) {
-        return (_records[root], _replacements[root]);
+    function record(address issuer, bytes32 root)
+        external
+        view
+        override
+        returns (Record memory rec, bytes32 replacement)
+    {
+        return (_records[issuer][root], _replacements[issuer][root]);
     }
 
     /// @inheritdoc ICertificateRegistry
-    function documentOverride(bytes32 root, bytes32 docHash)
+    function documentOverride(address issuer, bytes32 root, bytes32 docHash)
         external
         view
         override
         returns (DocumentOverride memory)
     {
-        return _overrides[root][docHash];
+        return _overrides[issuer][root][docHash];
     }
 
     /// @inheritdoc ICertificateRegistry
-    function certificateDetails(bytes32 docHash) external view override returns (bytes32 subject, bytes32 schemaId) {
-        Details storage d = _details[_leaf(docHash)];
+    function certificateDetails(address issuer, bytes32 docHash)
+        external
+        view
+        override
+        returns (bytes32 subject, bytes32 schemaId)
+    {
+        Details storage d = _details[issuer][_leaf(docHash)];
         return (d.subject, d.schemaId);
     }
 
@@ -330,7 +353,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
         if (docHash == bytes32(0)) revert ZeroHash();
         root = _leaf(docHash);
         _writeRecord(issuer, root, expiresAt);
-        _details[root] = Details({subject: subject, schemaId: schemaId});
+        _details[issuer][root] = Details({subject: subject, schemaId: schemaId});
         emit CertificateIssued(docHash, issuer, subject, schemaId, expiresAt, root);
     }
 
@@ -340,13 +363,14 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
         emit BatchIssued(root, issuer, schemaId, expiresAt);
     }
 
-    /// @dev One SSTORE: the whole record fits one slot.
+    /// @dev One SSTORE: the whole record fits one slot. The key is (issuer, root): another issuer's record with
+    /// the same root is a different record and is never read here.
     function _writeRecord(address issuer, bytes32 root, uint64 expiresAt) private {
         if (expiresAt != 0 && (expiresAt <= block.timestamp || expiresAt > type(uint40).max)) {
             revert InvalidExpiry(expiresAt);
         }
-        if (_records[root].issuer != address(0)) revert AlreadyIssued(root);
-        _records[root] = Record({
+        if (_records[issuer][root].issuer != address(0)) revert AlreadyIssued(root);
+        _records[issuer][root] = Record({
             issuer: issuer,
             issuedAt: uint40(block.timestamp),
             expiresAt: uint40(expiresAt),
@@ -369,6 +393,7 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
     /// @dev Locates the document like {verify}, authorises the caller and applies `target` to the record (empty
     /// proof) or to the document's override (non-empty proof). Returns the record key.
     function _changeDocument(
+        address issuer,
         bytes32 docHash,
         bytes32[] calldata proof,
         Status target,
@@ -377,11 +402,11 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
     ) private returns (bytes32 root) {
         root = MerkleProof.processProofCalldata(proof, _leaf(docHash));
         if (proof.length == 0) {
-            _changeRecord(root, target, reasonCode, replacement);
+            _changeRecord(issuer, root, target, reasonCode, replacement);
             return root;
         }
-        _authorize(root);
-        DocumentOverride storage o = _overrides[root][docHash];
+        _authorize(issuer, root);
+        DocumentOverride storage o = _overrides[issuer][root][docHash];
         Status current = o.status == Status.Unknown ? Status.Valid : o.status;
         _checkTransition(current, target);
         o.status = target;
@@ -389,21 +414,22 @@ contract CertificateRegistry is ICertificateRegistry, AccessControl, Pausable, E
         if (target == Status.Superseded) o.replacement = replacement;
     }
 
-    /// @dev Authorises the caller and applies `target` to the record with key `root`.
-    function _changeRecord(bytes32 root, Status target, uint8 reasonCode, bytes32 replacement) private {
-        _authorize(root);
-        Record storage rec = _records[root];
+    /// @dev Authorises the caller and applies `target` to `issuer`'s record with key `root`.
+    function _changeRecord(address issuer, bytes32 root, Status target, uint8 reasonCode, bytes32 replacement)
+        private
+    {
+        _authorize(issuer, root);
+        Record storage rec = _records[issuer][root];
         _checkTransition(rec.status, target);
         rec.status = target;
         if (target == Status.Revoked || target == Status.Suspended) rec.reasonCode = reasonCode;
-        if (target == Status.Superseded) _replacements[root] = replacement;
+        if (target == Status.Superseded) _replacements[issuer][root] = replacement;
     }
 
-    /// @dev The record must exist. The admin may always act; otherwise the caller must be the record's issuer,
-    /// still accredited, and the registry must not be paused.
-    function _authorize(bytes32 root) private view {
-        address issuer = _records[root].issuer;
-        if (issuer == address(0)) revert RecordNotFound(root);
+    /// @dev `issuer`'s record `root` must exist. The admin may always act; otherwise the caller must be that
+    /// issuer, still accredited, and the registry must not be paused.
+    function _authorize(address issuer, bytes32 root) private view {
+        if (_records[issuer][root].issuer == address(0)) revert RecordNotFound(root);
         if (hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) return;
         if (issuer != msg.sender || !hasRole(ISSUER_ROLE, msg.sender)) {
             revert UnauthorizedStatusChange(msg.sender, root);

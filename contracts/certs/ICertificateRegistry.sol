@@ -10,14 +10,15 @@ import {IPilotErrors} from "../common/IPilotErrors.sol";
 /// @dev Only hashes are stored: a document hash, a keyed hash (HMAC, computed off chain) of the subject, a schema
 /// id. Never personal data.
 ///
-/// Records. Every issuance creates one record keyed by a Merkle root. A batch's key is its root; a single
-/// certificate's key is `leafOf(docHash)`, i.e. a one-leaf tree. A document is located by hashing it to its leaf
+/// Records. Every issuance creates one record keyed by its issuer and a Merkle root. A batch's key is (issuer,
+/// root); a single certificate's key is (issuer, `leafOf(docHash)`), i.e. a one-leaf tree. Two issuers that
+/// anchor the same root or document hold two independent records; every view and status change names the issuer. A document is located by hashing it to its leaf
 /// and folding the proof it carries (`MerkleProof.processProof`, sorted pairs): empty proof for a single
 /// certificate, the batch proof otherwise. Leaves are double-hashed:
 /// `leafOf(docHash) = keccak256(bytes.concat(keccak256(abi.encode(docHash))))`.
 ///
 /// Status. A record (single certificate or whole batch) carries a status override, and each document inside a
-/// multi-leaf batch may carry its own override, keyed by (root, docHash). `verify` combines them, most severe
+/// multi-leaf batch may carry its own override, keyed by (issuer, root, docHash). `verify` combines them, most severe
 /// first: Revoked (document, then record) > Superseded (document, then record) > Suspended (document, then
 /// record) > Expired > Valid. Unknown means no record. In storage, `Status.Valid` (or `Unknown` for a document
 /// never overridden) means "no override"; only Suspended, Revoked and Superseded are ever stored as overrides.
@@ -124,11 +125,12 @@ interface ICertificateRegistry is IPilotErrors {
     /// @param expiresAt The rejected expiry.
     error InvalidExpiry(uint64 expiresAt);
 
-    /// @notice A record with this key already exists: a document or root can be issued once, ever.
+    /// @notice The issuing issuer already has a record with this key: an issuer issues a document or root once.
+    /// (Another issuer's record with the same root never causes this.)
     /// @param root Record key (`leafOf(docHash)` for a single certificate).
     error AlreadyIssued(bytes32 root);
 
-    /// @notice No record matches the document and proof (or the root).
+    /// @notice The named issuer has no record matching the document and proof (or the root).
     /// @param root The key that was looked up.
     error RecordNotFound(bytes32 root);
 
@@ -184,56 +186,68 @@ interface ICertificateRegistry is IPilotErrors {
     event BatchIssued(bytes32 indexed root, address indexed issuer, bytes32 indexed schemaId, uint64 expiresAt);
 
     /// @notice A document was revoked (a single certificate: `root == leafOf(docHash)`).
+    /// @param issuer Issuer whose record holds the document.
     /// @param root Record key.
     /// @param docHash Document hash.
     /// @param by Caller (issuer or admin).
     /// @param reasonCode Reason code.
-    event DocumentRevoked(bytes32 indexed root, bytes32 indexed docHash, address indexed by, uint8 reasonCode);
+    event DocumentRevoked(
+        address indexed issuer, bytes32 indexed root, bytes32 indexed docHash, address by, uint8 reasonCode
+    );
 
     /// @notice A document was suspended.
+    /// @param issuer Issuer whose record holds the document.
     /// @param root Record key.
     /// @param docHash Document hash.
     /// @param by Caller.
     /// @param reasonCode Reason code.
-    event DocumentSuspended(bytes32 indexed root, bytes32 indexed docHash, address indexed by, uint8 reasonCode);
+    event DocumentSuspended(
+        address indexed issuer, bytes32 indexed root, bytes32 indexed docHash, address by, uint8 reasonCode
+    );
 
     /// @notice A suspended document was reinstated.
+    /// @param issuer Issuer whose record holds the document.
     /// @param root Record key.
     /// @param docHash Document hash.
     /// @param by Caller.
-    event DocumentReinstated(bytes32 indexed root, bytes32 indexed docHash, address indexed by);
+    event DocumentReinstated(address indexed issuer, bytes32 indexed root, bytes32 indexed docHash, address by);
 
     /// @notice A document was superseded by a replacement document.
+    /// @param issuer Issuer whose record holds the document.
     /// @param root Record key.
     /// @param docHash Document hash.
     /// @param by Caller.
     /// @param replacement Replacement document hash.
     event DocumentSuperseded(
-        bytes32 indexed root, bytes32 indexed docHash, address indexed by, bytes32 replacement
+        address indexed issuer, bytes32 indexed root, bytes32 indexed docHash, address by, bytes32 replacement
     );
 
     /// @notice A whole record (batch or single certificate, by key) was revoked.
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
     /// @param by Caller.
     /// @param reasonCode Reason code.
-    event BatchRevoked(bytes32 indexed root, address indexed by, uint8 reasonCode);
+    event BatchRevoked(address indexed issuer, bytes32 indexed root, address indexed by, uint8 reasonCode);
 
     /// @notice A whole record was suspended.
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
     /// @param by Caller.
     /// @param reasonCode Reason code.
-    event BatchSuspended(bytes32 indexed root, address indexed by, uint8 reasonCode);
+    event BatchSuspended(address indexed issuer, bytes32 indexed root, address indexed by, uint8 reasonCode);
 
     /// @notice A suspended record was reinstated.
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
     /// @param by Caller.
-    event BatchReinstated(bytes32 indexed root, address indexed by);
+    event BatchReinstated(address indexed issuer, bytes32 indexed root, address indexed by);
 
     /// @notice A whole record was superseded by a replacement root (or document hash).
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
     /// @param by Caller.
     /// @param replacement Replacement root.
-    event BatchSuperseded(bytes32 indexed root, address indexed by, bytes32 replacement);
+    event BatchSuperseded(address indexed issuer, bytes32 indexed root, address indexed by, bytes32 replacement);
 
     // ---------------------------------------------------------------------------------------------------------
     // Constants
@@ -287,7 +301,8 @@ interface ICertificateRegistry is IPilotErrors {
 
     /// @notice Issues one certificate.
     /// @dev Requirements: caller has `ISSUER_ROLE`; not paused; `docHash` non-zero ({ZeroHash}); `expiresAt` is 0
-    /// or in the future and below 2**40 ({InvalidExpiry}); no record with key `leafOf(docHash)` ({AlreadyIssued}).
+    /// or in the future and below 2**40 ({InvalidExpiry}); the caller has no record with key `leafOf(docHash)`
+    /// ({AlreadyIssued}; other issuers' records do not count).
     /// Emits {CertificateIssued}.
     /// @param docHash Document hash.
     /// @param subject Keyed hash of the subject (zero if none).
@@ -300,7 +315,8 @@ interface ICertificateRegistry is IPilotErrors {
 
     /// @notice Issues a batch of documents as one Merkle root; gas does not depend on the batch size.
     /// @dev Requirements: caller has `ISSUER_ROLE`; not paused; `root` non-zero ({ZeroHash}); `expiresAt` as in
-    /// {issue} ({InvalidExpiry}); no record with key `root` ({AlreadyIssued}). One storage write. Emits
+    /// {issue} ({InvalidExpiry}); the caller has no record with key `root` ({AlreadyIssued}; other issuers'
+    /// records with the same root do not count). One storage write. Emits
     /// {BatchIssued}.
     /// @param root Merkle root over `leafOf(docHash)` of every document (sorted-pair hashing, OpenZeppelin
     /// `MerkleProof` / `StandardMerkleTree` compatible).
@@ -346,64 +362,73 @@ interface ICertificateRegistry is IPilotErrors {
 
     /// @notice Revokes a document permanently.
     /// @dev The document is located as in {verify}: `proof` empty for a single certificate (changes the record),
-    /// the batch proof for a document in a batch (changes only that document's override). Requirements: a record
-    /// matches ({RecordNotFound}); the caller is the admin, or is the record's issuer and still accredited
+    /// the batch proof for a document in a batch (changes only that document's override), among `issuer`'s
+    /// records only. Requirements: a record of `issuer` matches ({RecordNotFound}); the caller is the admin, or
+    /// is `issuer` and still accredited
     /// ({UnauthorizedStatusChange}); an issuer acts only while not paused, the admin also while paused; the
     /// document is not already revoked ({InvalidStatusTransition}). Emits {DocumentRevoked}.
+    /// @param issuer Issuer of the record holding the document.
     /// @param docHash Document hash.
     /// @param proof Merkle proof of the document in its batch (empty for a single certificate).
     /// @param reasonCode Reason code.
-    function revoke(bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external;
+    function revoke(address issuer, bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external;
 
     /// @notice Suspends a document until reinstated.
     /// @dev As {revoke}; the document must have no override ({InvalidStatusTransition}). Emits {DocumentSuspended}.
+    /// @param issuer Issuer of the record holding the document.
     /// @param docHash Document hash.
     /// @param proof Merkle proof (empty for a single certificate).
     /// @param reasonCode Reason code.
-    function suspend(bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external;
+    function suspend(address issuer, bytes32 docHash, bytes32[] calldata proof, uint8 reasonCode) external;
 
     /// @notice Lifts a suspension.
     /// @dev As {revoke}; the document must be suspended ({InvalidStatusTransition}). Emits {DocumentReinstated}.
+    /// @param issuer Issuer of the record holding the document.
     /// @param docHash Document hash.
     /// @param proof Merkle proof (empty for a single certificate).
-    function reinstate(bytes32 docHash, bytes32[] calldata proof) external;
+    function reinstate(address issuer, bytes32 docHash, bytes32[] calldata proof) external;
 
     /// @notice Marks a document as replaced by another document.
     /// @dev As {revoke}; `replacement` is non-zero and differs from `docHash` ({InvalidReplacement}); the
     /// document has no override or is suspended ({InvalidStatusTransition}). The replacement need not be issued
     /// yet; clients follow it with its own {verify}. Emits {DocumentSuperseded}.
+    /// @param issuer Issuer of the record holding the document.
     /// @param docHash Document hash.
     /// @param proof Merkle proof (empty for a single certificate).
     /// @param replacement Hash of the replacing document.
-    function supersede(bytes32 docHash, bytes32[] calldata proof, bytes32 replacement) external;
+    function supersede(address issuer, bytes32 docHash, bytes32[] calldata proof, bytes32 replacement) external;
 
     // ---------------------------------------------------------------------------------------------------------
     // Record status (a whole batch, or a single certificate by its key)
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Revokes every document of a record permanently.
-    /// @dev Requirements and authorisation as {revoke}, on the record with key `root`. Emits {BatchRevoked}.
+    /// @dev Requirements and authorisation as {revoke}, on `issuer`'s record with key `root`. Emits {BatchRevoked}.
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
     /// @param reasonCode Reason code.
-    function revokeBatch(bytes32 root, uint8 reasonCode) external;
+    function revokeBatch(address issuer, bytes32 root, uint8 reasonCode) external;
 
     /// @notice Suspends every document of a record until reinstated.
     /// @dev As {revokeBatch}; the record must have no override ({InvalidStatusTransition}). Emits {BatchSuspended}.
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
     /// @param reasonCode Reason code.
-    function suspendBatch(bytes32 root, uint8 reasonCode) external;
+    function suspendBatch(address issuer, bytes32 root, uint8 reasonCode) external;
 
     /// @notice Lifts a record's suspension. Document-level overrides are left as they are.
     /// @dev As {revokeBatch}; the record must be suspended ({InvalidStatusTransition}). Emits {BatchReinstated}.
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
-    function reinstateBatch(bytes32 root) external;
+    function reinstateBatch(address issuer, bytes32 root) external;
 
     /// @notice Marks a whole record as replaced by another one.
     /// @dev As {revokeBatch}; `replacement` non-zero and not `root` ({InvalidReplacement}); the record has no
     /// override or is suspended ({InvalidStatusTransition}). Emits {BatchSuperseded}.
+    /// @param issuer Issuer of the record.
     /// @param root Record key.
     /// @param replacement Replacement root (or document hash).
-    function supersedeBatch(bytes32 root, bytes32 replacement) external;
+    function supersedeBatch(address issuer, bytes32 root, bytes32 replacement) external;
 
     // ---------------------------------------------------------------------------------------------------------
     // Pause
@@ -424,31 +449,45 @@ interface ICertificateRegistry is IPilotErrors {
 
     /// @notice Verifies a document in one call. Never reverts: an unknown document reads as Unknown and a revoked
     /// one as Revoked, with its reason.
-    /// @dev Folds `proof` over `leafOf(docHash)` to a root and reads that record and, for a non-empty proof, the
-    /// document's override. Precedence: Revoked > Superseded > Suspended (document before record at each level) >
+    /// @dev Folds `proof` over `leafOf(docHash)` to a root and reads `issuer`'s record with that key and, for a
+    /// non-empty proof, the document's override in it. Another issuer's record with the same key is never read:
+    /// a relying party names the issuer it trusts (a document anchored by two issuers has two answers). Precedence: Revoked > Superseded > Suspended (document before record at each level) >
     /// Expired (`expiresAt != 0 && block.timestamp >= expiresAt`) > Valid. Works while paused.
+    /// @param issuer The issuer whose records are checked.
     /// @param docHash Document hash.
     /// @param proof Merkle proof of the document in its batch; empty for a single certificate.
     /// @return result Status, issuer, dates, reason code, replacement and record key.
-    function verify(bytes32 docHash, bytes32[] calldata proof) external view returns (Verification memory result);
+    function verify(address issuer, bytes32 docHash, bytes32[] calldata proof)
+        external
+        view
+        returns (Verification memory result);
 
-    /// @notice Returns a record by key (all fields zero if none).
+    /// @notice Returns an issuer's record by key (all fields zero if none).
+    /// @param issuer The issuer.
     /// @param root Record key.
     /// @return rec The record.
     /// @return replacement Replacement document hash or root, set when the record was superseded.
-    function record(bytes32 root) external view returns (Record memory rec, bytes32 replacement);
+    function record(address issuer, bytes32 root) external view returns (Record memory rec, bytes32 replacement);
 
-    /// @notice Returns the override of a document inside a batch (all fields zero if none).
+    /// @notice Returns the override of a document inside an issuer's batch (all fields zero if none).
+    /// @param issuer The issuer.
     /// @param root Batch root.
     /// @param docHash Document hash.
     /// @return The override.
-    function documentOverride(bytes32 root, bytes32 docHash) external view returns (DocumentOverride memory);
+    function documentOverride(address issuer, bytes32 root, bytes32 docHash)
+        external
+        view
+        returns (DocumentOverride memory);
 
-    /// @notice Subject and schema of a single certificate (zeros if it was not issued singly).
+    /// @notice Subject and schema of an issuer's single certificate (zeros if that issuer did not issue it singly).
+    /// @param issuer The issuer.
     /// @param docHash Document hash.
     /// @return subject Keyed hash of the subject.
     /// @return schemaId Schema id.
-    function certificateDetails(bytes32 docHash) external view returns (bytes32 subject, bytes32 schemaId);
+    function certificateDetails(address issuer, bytes32 docHash)
+        external
+        view
+        returns (bytes32 subject, bytes32 schemaId);
 
     /// @notice Display name or DID of an issuer (kept after its accreditation is withdrawn).
     /// @param issuer The issuer.

@@ -15,7 +15,8 @@ import {SerialRanges} from "./SerialRanges.sol";
 /// Roles:
 /// - `DEFAULT_ADMIN_ROLE` (registry admin): registers projects, updates their metadata, runs the holder allowlist,
 ///   grants and revokes roles.
-/// - `VERIFIER_ROLE`: issues batches; freezes and unfreezes any batch (not only its own).
+/// - `VERIFIER_ROLE`: issues batches; freezes any batch (not only its own); unfreezes any batch except one it
+///   issued itself (the admin unfreezes those).
 /// - `PAUSER_ROLE`: pauses. Only `DEFAULT_ADMIN_ROLE` unpauses, so a pauser (often an operations or incident
 ///   account) can stop the registry but not restart it on its own.
 ///
@@ -41,6 +42,9 @@ import {SerialRanges} from "./SerialRanges.sol";
 /// - `retireFrom` lets an operator approved with `setApprovalForAll` retire on a holder's behalf; the record's
 ///   retiree is the holder.
 /// - Freezing is open to any verifier, so a second verifier can stop a suspicious batch without its issuer.
+///   Unfreezing needs someone other than the batch's issuing verifier: the admin, or another verifier (review
+///   finding 3: before, the verifier a freeze targets could lift it at once and move or retire the credits).
+///   Invariant: a frozen batch is never unfrozen by `Batch.verifier`.
 /// - The ERC-1155 `uri` is one template for all ids (set at deployment); project documents live in `Project`.
 contract EcoCreditRegistry is IEcoCreditRegistry, ERC1155Supply, AccessControl, Pausable {
     using SerialRanges for SerialRanges.List;
@@ -181,8 +185,11 @@ contract EcoCreditRegistry is IEcoCreditRegistry, ERC1155Supply, AccessControl, 
     }
 
     /// @inheritdoc IEcoCreditRegistry
-    function unfreezeBatch(uint256 batchId, uint8 reasonCode) external override onlyRole(VERIFIER_ROLE) {
+    function unfreezeBatch(uint256 batchId, uint8 reasonCode) external override {
+        bool admin = hasRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        if (!admin) _checkRole(VERIFIER_ROLE);
         Batch storage b = _batch(batchId);
+        if (!admin && b.verifier == msg.sender) revert IssuerCannotUnfreeze(batchId, msg.sender);
         if (!b.frozen) revert BatchNotFrozen(batchId);
         b.frozen = false;
         b.freezeReason = reasonCode;

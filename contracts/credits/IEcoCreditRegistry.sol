@@ -154,6 +154,11 @@ interface IEcoCreditRegistry is IPilotErrors {
     /// @param batchId The frozen batch.
     error BatchIsFrozen(uint256 batchId);
 
+    /// @notice The verifier that issued a batch tried to unfreeze it: only the admin or another verifier may.
+    /// @param batchId The batch.
+    /// @param verifier The batch's issuing verifier (the caller).
+    error IssuerCannotUnfreeze(uint256 batchId, address verifier);
+
     /// @notice Unfreeze was called on a batch that is not frozen.
     /// @param batchId The batch.
     error BatchNotFrozen(uint256 batchId);
@@ -260,7 +265,7 @@ interface IEcoCreditRegistry is IPilotErrors {
     // Constants
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Role that issues, freezes and unfreezes batches.
+    /// @notice Role that issues and freezes batches, and unfreezes batches other verifiers issued.
     /// @return The role id, `keccak256("VERIFIER_ROLE")`.
     function VERIFIER_ROLE() external view returns (bytes32);
 
@@ -327,9 +332,9 @@ interface IEcoCreditRegistry is IPilotErrors {
     /// @param reasonCode Pilot-defined reason code, stored in the batch.
     function freezeBatch(uint256 batchId, uint8 reasonCode) external;
 
-    /// @notice Releases a frozen batch.
-    /// @dev Requirements: caller has `VERIFIER_ROLE`; the batch exists ({BatchNotFound}) and is frozen
-    /// ({BatchNotFrozen}). Allowed while paused. Emits {BatchUnfrozen}.
+    /// @notice Releases a frozen batch. Needs someone other than the batch's issuing verifier.
+    /// @dev Requirements: caller has `DEFAULT_ADMIN_ROLE`, or has `VERIFIER_ROLE` and is not the batch's issuing
+    /// verifier ({IssuerCannotUnfreeze}); the batch exists ({BatchNotFound}) and is frozen ({BatchNotFrozen}). Allowed while paused. Emits {BatchUnfrozen}.
     /// @param batchId The batch.
     /// @param reasonCode Pilot-defined reason code, stored in the batch.
     function unfreezeBatch(uint256 batchId, uint8 reasonCode) external;

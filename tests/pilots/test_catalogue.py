@@ -41,7 +41,8 @@ def test_catalogue_covers_the_issue(replayed: Replayed) -> None:
     results = {name: replayed(name) for name in NAMES}
     attempts = {m["attempt"] for r in results.values() for m in r["misuse"]}
     assert attempts >= {"double_claim", "claim_after_window", "replayed_signature", "forged_signature",
-                        "unauthorised_role", "pay_suspended", "transfer_retired", "verify_revoked"}
+                        "unauthorised_role", "pay_suspended", "transfer_retired", "verify_revoked",
+                        "issuer_squats_batch"}
     steps = {s["do"] for r in results.values() for s in r["steps"]}
     assert steps >= {"deploy", "enrol", "fund", "round", "spend", "redeem", "issue_credits", "transfer_credits",
                      "retire_credits", "issue_certificates", "issue_certificate_batch", "verify_certificates",

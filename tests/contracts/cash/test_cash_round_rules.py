@@ -280,6 +280,18 @@ def test_maker_checker_forbids_self_approval_even_with_both_roles(cash: Cash, ch
     prog.approveRound(own, sender=roles.disburser)
 
 
+def test_a_revoked_disburser_s_pending_proposal_cannot_be_approved(cash: Cash, chain) -> None:
+    """Review finding 8: approveRound re-checks that the proposer still holds DISBURSER_ROLE (before the fix the
+    approval went through and pulled the budget)."""
+    prog, roles = cash.prog, cash.roles
+    round_id = propose(cash, chain)
+    prog.revokeRole(DISBURSER_ROLE, roles.disburser.address, sender=roles.admin)
+    with reverts("ProposerNotDisburser", roundId=round_id, proposer=roles.disburser):
+        prog.approveRound(round_id, sender=roles.approver)
+    assert round_info(prog, round_id)["status"] == RoundStatus.Proposed
+    assert prog.totalFunded() == 0
+
+
 def test_approve_status_and_window_rules(cash: Cash, chain) -> None:
     prog, approver = cash.prog, cash.roles.approver
     with reverts("UnknownRound", roundId=42):
@@ -421,6 +433,10 @@ def test_cancel_refused_to_others_and_after_approval(cash: Cash, chain) -> None:
     prog.revokeRole(DISBURSER_ROLE, roles.disburser.address, sender=roles.admin)
     with reverts("AccessControlUnauthorizedAccount", account=roles.disburser, neededRole=APPROVER_ROLE):
         prog.cancelRound(round_id, sender=roles.disburser)
+    # Nor can its pending proposal be approved (review finding 8) until it holds the role again.
+    with reverts("ProposerNotDisburser", roundId=round_id, proposer=roles.disburser):
+        prog.approveRound(round_id, sender=roles.approver)
+    prog.grantRole(DISBURSER_ROLE, roles.disburser.address, sender=roles.admin)
     prog.approveRound(round_id, sender=roles.approver)
     with reverts("InvalidRoundStatus", roundId=round_id, status=RoundStatus.Approved):
         prog.cancelRound(round_id, sender=roles.approver)

@@ -97,8 +97,10 @@ class Verification:
     root: bytes
 
 
-def verify(reg: ContractHandle, doc_hash: bytes, proof: list[bytes] | None = None) -> Verification:
-    status, issuer, issued_at, expires_at, reason, replacement, root = reg.verify(doc_hash, proof or [])
+def verify(reg: ContractHandle, issuer_address: str, doc_hash: bytes, proof: list[bytes] | None = None) -> Verification:
+    """`issuer_address`'s answer on the document (records are issuer-scoped)."""
+    status, issuer, issued_at, expires_at, reason, replacement, root = reg.verify(issuer_address, doc_hash,
+                                                                                  proof or [])
     return Verification(Status(status), issuer, issued_at, expires_at, reason, bytes(replacement), bytes(root))
 
 

@@ -62,33 +62,34 @@ def test_batch_documents_verify_with_proofs_and_others_are_unknown(reg, roles, s
     reg.issueBatch(tree10.root, 0, SCHEMA_DIPLOMA, sender=roles.issuer)
     reg.issueBatch(tree10k.root, 0, SCHEMA_DIPLOMA, sender=roles.issuer2)
     for i, d in enumerate(docs10):
-        v = verify(reg, d, tree10.proof(i))
+        v = verify(reg, roles.issuer.address, d, tree10.proof(i))
         assert (v.status, v.issuer, v.root) == (Status.Valid, roles.issuer.address, tree10.root)
     sample = sorted({0, 1, 2, 511, 512, 4095, 4096, 5000, 8191, 8192, 9998, 9999} | set(range(37, 10_000, 997)))
     for i in sample:
-        v = verify(reg, docs10k[i], tree10k.proof(i))
+        v = verify(reg, roles.issuer2.address, docs10k[i], tree10k.proof(i))
         assert (v.status, v.issuer, v.root) == (Status.Valid, roles.issuer2.address, tree10k.root), i
+        assert verify(reg, roles.issuer.address, docs10k[i], tree10k.proof(i)).status is Status.Unknown, i
     # Not in the batch, or with the wrong proof, or without a proof: Unknown, with every field zero.
     outsiders = _docs(5, "not-in-any-batch")
     for n, d in enumerate(outsiders):
-        assert verify(reg, d, tree10k.proof(n * 1000)).status is Status.Unknown
-        assert verify(reg, d, tree10.proof(n)).status is Status.Unknown
-    assert verify(reg, docs10k[5], tree10k.proof(6)).status is Status.Unknown
-    assert verify(reg, docs10k[5], tree10k.proof(5)[:-1]).status is Status.Unknown
-    assert verify(reg, docs10k[5], []).status is Status.Unknown
-    assert verify(reg, docs10[0], tree10k.proof(0)).status is Status.Unknown
-    unknown = verify(reg, outsiders[0], tree10.proof(0))
+        assert verify(reg, roles.issuer.address, d, tree10k.proof(n * 1000)).status is Status.Unknown
+        assert verify(reg, roles.issuer.address, d, tree10.proof(n)).status is Status.Unknown
+    assert verify(reg, roles.issuer.address, docs10k[5], tree10k.proof(6)).status is Status.Unknown
+    assert verify(reg, roles.issuer.address, docs10k[5], tree10k.proof(5)[:-1]).status is Status.Unknown
+    assert verify(reg, roles.issuer.address, docs10k[5], []).status is Status.Unknown
+    assert verify(reg, roles.issuer.address, docs10[0], tree10k.proof(0)).status is Status.Unknown
+    unknown = verify(reg, roles.issuer.address, outsiders[0], tree10.proof(0))
     assert (unknown.issuer, unknown.root, unknown.issued_at) == ("0x" + "00" * 20, ZERO32, 0)
 
 
 def test_document_revoked_deep_inside_a_large_batch(reg, roles, large) -> None:
     docs, tree = large
     reg.issueBatch(tree.root, 0, SCHEMA_DIPLOMA, sender=roles.issuer)
-    result = reg.revoke(docs[7777], tree.proof(7777), 5, sender=roles.issuer)
-    v = verify(reg, docs[7777], tree.proof(7777))
+    result = reg.revoke(roles.issuer.address, docs[7777], tree.proof(7777), 5, sender=roles.issuer)
+    v = verify(reg, roles.issuer.address, docs[7777], tree.proof(7777))
     assert (v.status, v.reason_code) == (Status.Revoked, 5)
-    assert verify(reg, docs[7776], tree.proof(7776)).status is Status.Valid
-    assert verify(reg, docs[7778], tree.proof(7778)).status is Status.Valid
+    assert verify(reg, roles.issuer.address, docs[7776], tree.proof(7776)).status is Status.Valid
+    assert verify(reg, roles.issuer.address, docs[7778], tree.proof(7778)).status is Status.Valid
     print(f"\ngas revoke (document in a 10,000 batch, 14-step proof): {result.gas_used}")
 
 
@@ -98,11 +99,11 @@ def test_gas_figures(reg, roles: Roles, chain, large) -> None:
     single = reg.issue(doc("gas-single"), doc("gas-subject"), chain.time() + 86_400, SCHEMA_DIPLOMA,
                        sender=roles.issuer)
     batch = reg.issueBatch(tree.root, 0, SCHEMA_DIPLOMA, sender=roles.issuer)
-    revoke_single = reg.revoke(doc("gas-single"), [], 1, sender=roles.issuer)
-    revoke_doc = reg.revoke(docs[1234], tree.proof(1234), 1, sender=roles.issuer)
-    revoke_batch = reg.revokeBatch(tree.root, 2, sender=roles.issuer)
-    verify_single = reg.estimate_gas("verify", doc("gas-single"), [])
-    verify_deep = reg.estimate_gas("verify", docs[4321], tree.proof(4321))
+    revoke_single = reg.revoke(roles.issuer.address, doc("gas-single"), [], 1, sender=roles.issuer)
+    revoke_doc = reg.revoke(roles.issuer.address, docs[1234], tree.proof(1234), 1, sender=roles.issuer)
+    revoke_batch = reg.revokeBatch(roles.issuer.address, tree.root, 2, sender=roles.issuer)
+    verify_single = reg.estimate_gas("verify", roles.issuer.address, doc("gas-single"), [])
+    verify_deep = reg.estimate_gas("verify", roles.issuer.address, docs[4321], tree.proof(4321))
     figures = {
         "issue (single)": single.gas_used,
         "issueBatch (any size)": batch.gas_used,

@@ -1,11 +1,13 @@
 """CertificateRegistry property-based stateful test: random issuance, status changes (by the issuer, the admin,
 another issuer or a stranger), time travel, pause and accreditation changes, against a Python model of the
-lifecycle that predicts every outcome (success or the exact named error).
+lifecycle that predicts every outcome (success or the exact named error). Both issuers may issue the same
+singles and the same roots: records are issuer-scoped, so neither can pre-empt or touch the other's.
 
-Invariants, checked on chain after every step for every document locator (single certificates with an empty
-proof, documents of two overlapping Merkle batches with their proofs, and a never-issued document):
-- `verify()` returns exactly the model's status, issuer, dates, reason code, replacement and record key;
-- revoked is final: a locator that was ever Revoked reads Revoked forever.
+Invariants, checked on chain after every step for every issuer and every document locator (single certificates
+with an empty proof, documents of two overlapping Merkle batches with their proofs, and a never-issued document):
+- `verify(issuer, ...)` returns exactly the model's status, issuer, dates, reason code, replacement and record
+  key for that issuer, whatever the other issuer did with the same documents and roots;
+- revoked is final: a locator that was ever Revoked for an issuer reads Revoked forever for that issuer.
 
 CI runs the `ci` hypothesis profile (tests/contracts/conftest.py); for a long run:
     HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/contracts/certs/test_certs_stateful.py \
@@ -94,11 +96,11 @@ class CertsMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.snapshot = self.chain.snapshot()
-        self.records: dict[bytes, RecordModel] = {}
-        self.overrides: dict[tuple[bytes, bytes], Override] = {}
+        self.records: dict[tuple[str, bytes], RecordModel] = {}
+        self.overrides: dict[tuple[str, bytes, bytes], Override] = {}
         self.paused = False
         self.accredited = {self.roles.issuer.address: True, self.roles.issuer2.address: True}
-        self.ever_revoked: set[int] = set()
+        self.ever_revoked: set[tuple[int, int]] = set()  # (issuer index, locator index)
 
     def teardown(self) -> None:
         self.chain.revert(self.snapshot)
@@ -119,16 +121,13 @@ class CertsMachine(RuleBasedStateMachine):
     def _issuer(self, ix: int) -> Signer:
         return (self.roles.issuer, self.roles.issuer2)[ix]
 
-    def _caller(self, choice: int, root: bytes) -> Signer:
-        """0, 2: the record's issuer; 1, 3: the admin; 4: the other issuer; 5: a stranger."""
-        owner = self.records[root].issuer if root in self.records else self.roles.issuer.address
-        issuers = {self.roles.issuer.address: self.roles.issuer, self.roles.issuer2.address: self.roles.issuer2}
-        other = self.roles.issuer2 if owner == self.roles.issuer.address else self.roles.issuer
-        mine = issuers[owner]
+    def _caller(self, choice: int, owner_ix: int) -> Signer:
+        """0, 2: the named issuer; 1, 3: the admin; 4: the other issuer; 5: a stranger."""
+        mine, other = self._issuer(owner_ix), self._issuer(1 - owner_ix)
         return (mine, self.roles.admin, mine, self.roles.admin, other, self.roles.stranger)[choice]
 
-    def _authorisation_error(self, caller: Signer, root: bytes) -> tuple[str, dict[str, Any]] | None:
-        record = self.records.get(root)
+    def _authorisation_error(self, caller: Signer, owner: Signer, root: bytes) -> tuple[str, dict[str, Any]] | None:
+        record = self.records.get((owner.address, root))
         if record is None:
             return ("RecordNotFound", {"root": root})
         if caller.address == self.roles.admin.address:
@@ -144,13 +143,13 @@ class CertsMachine(RuleBasedStateMachine):
             return ("AccessControlUnauthorizedAccount", {"account": issuer.address, "neededRole": ISSUER_ROLE})
         if self.paused:
             return ("EnforcedPause", {})
-        if key in self.records:
+        if (issuer.address, key) in self.records:  # only the issuer's own records count
             return ("AlreadyIssued", {"root": key})
         return None
 
     def _record_issued(self, key: bytes, issuer: Signer, expires_at: int, result: Any) -> None:
         issued_at = int(self.reg.web3.eth.get_block(result.block_number)["timestamp"])
-        self.records[key] = RecordModel(issuer.address, issued_at, expires_at, Override())
+        self.records[(issuer.address, key)] = RecordModel(issuer.address, issued_at, expires_at, Override())
 
     def _expiry(self, choice: int) -> int:
         offset = EXPIRY_OFFSETS[choice]
@@ -187,33 +186,36 @@ class CertsMachine(RuleBasedStateMachine):
             self._record_issued(root, issuer, expires_at, result)
 
     @rule(ix=st.integers(0, len(LOCATORS) - 1), action=st.sampled_from(ACTIONS), who=st.integers(0, 5),
-          reason=st.integers(0, 255), self_replacement=st.integers(0, 7))
-    def change_document(self, ix: int, action: str, who: int, reason: int, self_replacement: int) -> None:
-        """revoke / suspend / reinstate / supersede one document (a record for an empty proof)."""
+          reason=st.integers(0, 255), self_replacement=st.integers(0, 7), owner_ix=st.integers(0, 1))
+    def change_document(self, ix: int, action: str, who: int, reason: int, self_replacement: int,
+                        owner_ix: int = 0) -> None:
+        """revoke / suspend / reinstate / supersede one document (a record for an empty proof) of one issuer."""
         d, proof = LOCATORS[ix]
         root = process_proof(leaf(d), proof)
-        caller = self._caller(who, root)
+        owner = self._issuer(owner_ix)
+        caller = self._caller(who, owner_ix)
         target = TARGET[action]
         replacement = d if self_replacement == 0 else doc(f"replacement-{self_replacement}")
         expected: tuple[str, dict[str, Any]] | None = None
         if action == "supersede" and replacement == d:
             expected = ("InvalidReplacement", {"replacement": replacement})
         else:
-            expected = self._authorisation_error(caller, root)
+            expected = self._authorisation_error(caller, owner, root)
         state: Override | None = None
         if expected is None:
-            state = self.records[root].state if not proof else self.overrides.setdefault((root, d), Override())
+            key = (owner.address, root)
+            state = self.records[key].state if not proof else self.overrides.setdefault((*key, d), Override())
             if not transition_ok(state.status, target):
                 expected = ("InvalidStatusTransition", {"current": state.status, "requested": target})
 
         def call() -> Any:
             if action == "revoke":
-                return self.reg.revoke(d, proof, reason, sender=caller)
+                return self.reg.revoke(owner.address, d, proof, reason, sender=caller)
             if action == "suspend":
-                return self.reg.suspend(d, proof, reason, sender=caller)
+                return self.reg.suspend(owner.address, d, proof, reason, sender=caller)
             if action == "reinstate":
-                return self.reg.reinstate(d, proof, sender=caller)
-            return self.reg.supersede(d, proof, replacement, sender=caller)
+                return self.reg.reinstate(owner.address, d, proof, sender=caller)
+            return self.reg.supersede(owner.address, d, proof, replacement, sender=caller)
 
         if self._run(action, expected, call) is not None:
             assert state is not None
@@ -225,40 +227,43 @@ class CertsMachine(RuleBasedStateMachine):
     def try_to_change_a_revoked_document(self, pick: int, action: str, admin: bool, record_level: bool) -> None:
         """Targets a document that reads Revoked with an authorised caller: nothing may bring it back."""
         revoked = sorted(self.ever_revoked)
-        ix = revoked[pick % len(revoked)]
+        owner_ix, ix = revoked[pick % len(revoked)]
         if record_level:
             d, proof = LOCATORS[ix]
-            self.change_record(RECORD_KEYS.index(process_proof(leaf(d), proof)), action, int(admin), 9, 1)
+            self.change_record(RECORD_KEYS.index(process_proof(leaf(d), proof)), action, int(admin), 9, 1, owner_ix)
         else:
-            self.change_document(ix, action, int(admin), 9, 1)
+            self.change_document(ix, action, int(admin), 9, 1, owner_ix)
 
     @rule(ix=st.integers(0, len(RECORD_KEYS) - 1), action=st.sampled_from(ACTIONS), who=st.integers(0, 5),
-          reason=st.integers(0, 255), self_replacement=st.integers(0, 7))
-    def change_record(self, ix: int, action: str, who: int, reason: int, self_replacement: int) -> None:
-        """revokeBatch / suspendBatch / reinstateBatch / supersedeBatch on a record key."""
+          reason=st.integers(0, 255), self_replacement=st.integers(0, 7), owner_ix=st.integers(0, 1))
+    def change_record(self, ix: int, action: str, who: int, reason: int, self_replacement: int,
+                      owner_ix: int = 0) -> None:
+        """revokeBatch / suspendBatch / reinstateBatch / supersedeBatch on one issuer's record key."""
         root = RECORD_KEYS[ix]
-        caller = self._caller(who, root)
+        owner = self._issuer(owner_ix)
+        caller = self._caller(who, owner_ix)
         target = TARGET[action]
         replacement = root if self_replacement == 0 else doc(f"replacement-root-{self_replacement}")
         expected: tuple[str, dict[str, Any]] | None
         if action == "supersede" and replacement == root:
             expected = ("InvalidReplacement", {"replacement": replacement})
         else:
-            expected = self._authorisation_error(caller, root)
-        if expected is None and not transition_ok(self.records[root].state.status, target):
-            expected = ("InvalidStatusTransition", {"current": self.records[root].state.status, "requested": target})
+            expected = self._authorisation_error(caller, owner, root)
+        key = (owner.address, root)
+        if expected is None and not transition_ok(self.records[key].state.status, target):
+            expected = ("InvalidStatusTransition", {"current": self.records[key].state.status, "requested": target})
 
         def call() -> Any:
             if action == "revoke":
-                return self.reg.revokeBatch(root, reason, sender=caller)
+                return self.reg.revokeBatch(owner.address, root, reason, sender=caller)
             if action == "suspend":
-                return self.reg.suspendBatch(root, reason, sender=caller)
+                return self.reg.suspendBatch(owner.address, root, reason, sender=caller)
             if action == "reinstate":
-                return self.reg.reinstateBatch(root, sender=caller)
-            return self.reg.supersedeBatch(root, replacement, sender=caller)
+                return self.reg.reinstateBatch(owner.address, root, sender=caller)
+            return self.reg.supersedeBatch(owner.address, root, replacement, sender=caller)
 
         if self._run(f"{action}Batch", expected, call) is not None:
-            self._apply(self.records[root].state, target, reason, replacement)
+            self._apply(self.records[key].state, target, reason, replacement)
 
     @staticmethod
     def _apply(state: Override, target: Status, reason: int, replacement: bytes) -> None:
@@ -305,13 +310,13 @@ class CertsMachine(RuleBasedStateMachine):
 
     # --- invariants -------------------------------------------------------------------------------------------
 
-    def expected_verification(self, d: bytes, proof: list[bytes], now: int) -> tuple[Any, ...]:
+    def expected_verification(self, issuer: str, d: bytes, proof: list[bytes], now: int) -> tuple[Any, ...]:
         root = process_proof(leaf(d), proof)
-        record = self.records.get(root)
+        record = self.records.get((issuer, root))
         if record is None:
             return (Status.Unknown, ZERO_ADDRESS, 0, 0, 0, ZERO32, ZERO32)
         rec = record.state
-        own = self.overrides.get((root, d), Override()) if proof else Override()
+        own = self.overrides.get((issuer, root, d), Override()) if proof else Override()
         if own.status is Status.Revoked:
             decided = (Status.Revoked, own.reason, own.replacement)
         elif rec.status is Status.Revoked:
@@ -334,15 +339,20 @@ class CertsMachine(RuleBasedStateMachine):
     @invariant()
     def verify_matches_the_model(self) -> None:
         now = self.chain.time()  # verify() runs as an eth_call on the latest block, at this timestamp
-        for n, (d, proof) in enumerate(LOCATORS):
-            v = verify(self.reg, d, proof)
-            got = (v.status, v.issuer, v.issued_at, v.expires_at, v.reason_code, v.replacement, v.root)
-            assert got == self.expected_verification(d, proof, now), (n, got)
-            if n in self.ever_revoked:
-                assert v.status is Status.Revoked, f"locator {n} was revoked and now reads {v.status.name}"
-            if v.status is Status.Revoked:
-                self.ever_revoked.add(n)
-            self.outcomes[f"seen {v.status.name}"] += 1
+        for owner_ix in (0, 1):
+            issuer = self._issuer(owner_ix).address
+            for n, (d, proof) in enumerate(LOCATORS):
+                v = verify(self.reg, issuer, d, proof)
+                got = (v.status, v.issuer, v.issued_at, v.expires_at, v.reason_code, v.replacement, v.root)
+                assert got == self.expected_verification(issuer, d, proof, now), (owner_ix, n, got)
+                if (owner_ix, n) in self.ever_revoked:
+                    assert v.status is Status.Revoked, f"locator {n} was revoked and now reads {v.status.name}"
+                if v.status is Status.Revoked:
+                    self.ever_revoked.add((owner_ix, n))
+                self.outcomes[f"seen {v.status.name}"] += 1
+        a, b = self.roles.issuer.address, self.roles.issuer2.address
+        if any((a, key) in self.records and (b, key) in self.records for key in RECORD_KEYS):
+            self.outcomes["both issuers hold one key"] += 1
 
     @invariant()
     def flags_match(self) -> None:
@@ -362,3 +372,6 @@ def test_certs_stateful(reg: ContractHandle, roles: Roles, chain: ChainControl) 
     statuses = {k for k in seen if k.startswith("seen ")}
     assert len(changes) >= 2 and len(statuses) >= 4, (changes, statuses)
     assert any("InvalidStatusTransition" in k for k in seen) or any("UnauthorizedStatusChange" in k for k in seen)
+    # Review finding 1: the two issuers did hold records under one key at once (squatting was tried), and the
+    # per-issuer invariant held throughout.
+    assert "both issuers hold one key" in seen, seen

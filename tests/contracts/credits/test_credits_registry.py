@@ -362,12 +362,25 @@ def test_freeze_and_unfreeze(reg, roles, batch1) -> None:
     assert reg.isFrozen(batch1)
     with reverts("BatchIsFrozen", batchId=batch1):
         reg.freezeBatch(batch1, 8, sender=roles.verifier)
-    released = reg.unfreezeBatch(batch1, 9, sender=roles.verifier)
-    assert_event(released, "BatchUnfrozen", batchId=batch1, verifier=roles.verifier, reasonCode=9)
+    released = reg.unfreezeBatch(batch1, 9, sender=roles.verifier2)  # not the batch's issuing verifier
+    assert_event(released, "BatchUnfrozen", batchId=batch1, verifier=roles.verifier2, reasonCode=9)
     info = struct(reg, "batch", batch1)
     assert (info["frozen"], info["freezeReason"]) == (False, 9)
     with reverts("BatchNotFrozen", batchId=batch1):
-        reg.unfreezeBatch(batch1, 9, sender=roles.verifier)
+        reg.unfreezeBatch(batch1, 9, sender=roles.verifier2)
+
+
+def test_the_issuing_verifier_cannot_lift_a_freeze_of_its_batch(reg, roles, batch1) -> None:
+    """Review finding 3: the verifier a freeze targets cannot unfreeze its own batch; the admin or another
+    verifier can. (Before the fix the issuing verifier's unfreeze succeeded.)"""
+    reg.freezeBatch(batch1, 7, sender=roles.verifier2)
+    with reverts("IssuerCannotUnfreeze", batchId=batch1, verifier=roles.verifier):
+        reg.unfreezeBatch(batch1, 0, sender=roles.verifier)
+    assert reg.isFrozen(batch1)
+    assert_event(reg.unfreezeBatch(batch1, 3, sender=roles.admin), "BatchUnfrozen", verifier=roles.admin)
+    reg.freezeBatch(batch1, 7, sender=roles.verifier)  # an issuer may freeze its own batch, and still not unfreeze it
+    with reverts("IssuerCannotUnfreeze", batchId=batch1, verifier=roles.verifier):
+        reg.unfreezeBatch(batch1, 0, sender=roles.verifier)
 
 
 def test_freeze_unknown_batch(reg, roles) -> None:
@@ -395,7 +408,7 @@ def test_frozen_batch_does_not_move(reg, roles, batch1) -> None:
         reg.retireFrom(roles.alice.address, batch1, 1, b32("x"), "", sender=roles.broker)
     # Other batches still move; the frozen one moves again once released.
     reg.safeTransferFrom(roles.alice.address, roles.bob.address, other, 1, b"", sender=roles.alice)
-    reg.unfreezeBatch(batch1, 4, sender=roles.verifier)
+    reg.unfreezeBatch(batch1, 4, sender=roles.verifier2)
     reg.safeTransferFrom(roles.alice.address, roles.bob.address, batch1, 1, b"", sender=roles.alice)
     reg.retire(batch1, 1, b32("x"), "", sender=roles.alice)
     _supply_matches(reg, batch1, [roles.alice.address, roles.bob.address])
@@ -432,7 +445,7 @@ def test_retired_credits_never_move_again(reg, roles, batch1) -> None:
         reg.retire(batch1, 1, b32("ACME Ltd"), "", sender=roles.alice)
     record = struct(reg, "retirement", 1)
     reg.freezeBatch(batch1, 1, sender=roles.verifier)
-    reg.unfreezeBatch(batch1, 2, sender=roles.verifier)
+    reg.unfreezeBatch(batch1, 2, sender=roles.verifier2)
     assert struct(reg, "retirement", 1) == record
     assert (reg.issued(batch1), reg.retired(batch1), reg.totalSupply(batch1)) == (1000, 1000, 0)
 
@@ -552,7 +565,7 @@ def test_pause_stops_movement_but_not_bookkeeping(reg, roles, batch1) -> None:
     reg.registerProject(project("VERRA", "VCS-3003"), sender=roles.admin)
     reg.updateProjectMetadata(1, "ipfs://incident-note", h32("note"), sender=roles.admin)
     reg.freezeBatch(batch1, 1, sender=roles.verifier)
-    reg.unfreezeBatch(batch1, 2, sender=roles.verifier)
+    reg.unfreezeBatch(batch1, 2, sender=roles.verifier2)
     reg.setHolderAllowlistEnabled(True, sender=roles.admin)
     reg.setHolderAllowlisted([roles.bob.address], True, sender=roles.admin)
     reg.setApprovalForAll(roles.broker.address, False, sender=roles.alice)

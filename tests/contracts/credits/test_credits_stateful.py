@@ -48,6 +48,7 @@ class BatchModel:
     issued: int
     retired: int = 0
     frozen: bool = False
+    verifier: str = ""  # the issuing verifier: it may not unfreeze the batch (review finding 3)
 
 
 class CreditsMachine(RuleBasedStateMachine):
@@ -158,7 +159,7 @@ class CreditsMachine(RuleBasedStateMachine):
             return
         if self._run("issue", expected, lambda: self.reg.issueBatch(params, hint, sender=verifier)):
             batch_id = len(self.batches) + 1
-            self.batches[batch_id] = BatchModel(issued=length)
+            self.batches[batch_id] = BatchModel(issued=length, verifier=verifier.address)
             self.balances[(holder, batch_id)] = length
             self.ranges[registry].append((start, end))
             self._check_serial_ranges()
@@ -251,6 +252,8 @@ class CreditsMachine(RuleBasedStateMachine):
             expected = ("BatchNotFound", {"batchId": batch_id})
         elif freeze and model.frozen:
             expected = ("BatchIsFrozen", {"batchId": batch_id})
+        elif not freeze and model.verifier == verifier.address:
+            expected = ("IssuerCannotUnfreeze", {"batchId": batch_id, "verifier": verifier.address})
         elif not freeze and not model.frozen:
             expected = ("BatchNotFrozen", {"batchId": batch_id})
         fn = self.reg.freezeBatch if freeze else self.reg.unfreezeBatch

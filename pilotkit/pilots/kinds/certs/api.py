@@ -26,6 +26,13 @@ class CertsApi(KindApi):
         super().__init__(client)
         self.api_docs: set[bytes] = set()  # certificate documents issued through the API
 
+    def certificate_issuer(self, doc: bytes) -> str | None:
+        """The issuer whose record holds a document issued through the API: the service's issuer signer."""
+        if doc not in self.api_docs:
+            return None
+        address: str = self.client.service.signer_address("issuer")
+        return address
+
     def grant(self, contract: str, role: str, grantee: str, key: str, sender: ReplaySigner) -> Operation | None:
         if contract == "CertificateRegistry" and role == "ISSUER_ROLE":
             return Operation(key, "accreditIssuer", (grantee, ISSUER_NAME), sender, 600_000)
@@ -39,7 +46,7 @@ class CertsApi(KindApi):
         if op.function == "issueBatch" and "documents" in op.meta:
             return self._issue_batch
         if op.function in STATUS_FUNCTIONS:
-            return self._certificate_status if op.args[0] in self.api_docs else None
+            return self._certificate_status if op.args[1] in self.api_docs else None  # args[0]: issuer
         return None
 
     def _registry_path(self, pending: Pending) -> str:
@@ -65,10 +72,10 @@ class CertsApi(KindApi):
 
     def _certificate_status(self, pendings: list[Pending]) -> ApiRequest:
         op = pendings[0].operation
-        base = f"{self._registry_path(pendings[0])}/certificates/{hex_(op.args[0])}/{op.function}"
+        base = f"{self._registry_path(pendings[0])}/certificates/{hex_(op.args[1])}/{op.function}"  # args[0]: issuer
         root = {"root": hex_(op.meta["root"])} if op.meta.get("root") else {}
         if op.function in ("revoke", "suspend"):
-            return self.client.post(pendings, base, "issuer", json={"reason_code": int(op.args[2]), **root})
+            return self.client.post(pendings, base, "issuer", json={"reason_code": int(op.args[3]), **root})
         if op.function == "supersede":
-            return self.client.post(pendings, base, "issuer", json={"replacement": hex_(op.args[2]), **root})
+            return self.client.post(pendings, base, "issuer", json={"replacement": hex_(op.args[3]), **root})
         return self.client.post(pendings, base, "issuer", json=root)

@@ -76,9 +76,17 @@ def issue_certificate_batch(engine: Engine, step: Step) -> None:
     engine.detail.update(documents=count, root="0x" + tree.root.hex())
 
 
+def cert_issuer(engine: Engine, doc: bytes) -> str:
+    """Whose record a document is (records are per issuer): the service's issuer for documents issued through
+    the API (`--via api`), else the replay's issuer."""
+    kind_api = getattr(engine.actions, "kind_api", None)
+    via = kind_api(NAME).certificate_issuer(doc) if kind_api is not None else None
+    return via or engine.role["issuer"].address
+
+
 def verify(engine: Engine, cert: Certificate) -> str:
     """The status a relying party reads for `cert` (its proof when it is in a batch)."""
-    (result,) = engine.actions.call(NAME, "verify", cert.doc, cert.proof)
+    (result,) = engine.actions.call(NAME, "verify", cert_issuer(engine, cert.doc), cert.doc, cert.proof)
     return CERT_STATUS[int(result[0])]
 
 
@@ -101,19 +109,22 @@ def _single(engine: Engine, step: Step) -> Certificate:
 
 def revoke_certificate(engine: Engine, step: Step) -> None:
     cert = _single(engine, step)
-    engine.send(NAME, "revoke", cert.doc, [], int(step.get("reason", 1)), sender=engine.role["issuer"])
+    issuer = engine.role["issuer"]
+    engine.send(NAME, "revoke", issuer.address, cert.doc, [], int(step.get("reason", 1)), sender=issuer)
     cert.status = "Revoked"
 
 
 def suspend_certificate(engine: Engine, step: Step) -> None:
     cert = _single(engine, step)
-    engine.send(NAME, "suspend", cert.doc, [], int(step.get("reason", 1)), sender=engine.role["issuer"])
+    issuer = engine.role["issuer"]
+    engine.send(NAME, "suspend", issuer.address, cert.doc, [], int(step.get("reason", 1)), sender=issuer)
     cert.status = "Suspended"
 
 
 def reinstate_certificate(engine: Engine, step: Step) -> None:
     cert = _single(engine, step)
-    engine.send(NAME, "reinstate", cert.doc, [], sender=engine.role["issuer"])
+    issuer = engine.role["issuer"]
+    engine.send(NAME, "reinstate", issuer.address, cert.doc, [], sender=issuer)
     cert.status = "Valid"
 
 
@@ -125,7 +136,8 @@ def supersede_certificate(engine: Engine, step: Step) -> None:
     engine.send(NAME, "issue", replacement, subject, engine.clock.now + 3650 * 86_400, SCHEMA_ID,
                 sender=engine.role["issuer"])
     engine.flush()
-    engine.send(NAME, "supersede", cert.doc, [], replacement, sender=engine.role["issuer"])
+    issuer = engine.role["issuer"]
+    engine.send(NAME, "supersede", issuer.address, cert.doc, [], replacement, sender=issuer)
     cert.status = "Superseded"
     s.certificates.append(Certificate(replacement, [], replacement))
     engine.detail["replacement"] = "0x" + replacement.hex()
@@ -133,7 +145,8 @@ def supersede_certificate(engine: Engine, step: Step) -> None:
 
 def revoke_batch_document(engine: Engine, step: Step) -> None:
     cert = state(engine).batch_docs[int(step.params["document"]) - 1]
-    engine.send(NAME, "revoke", cert.doc, cert.proof, int(step.get("reason", 1)), sender=engine.role["issuer"],
+    issuer = engine.role["issuer"]
+    engine.send(NAME, "revoke", issuer.address, cert.doc, cert.proof, int(step.get("reason", 1)), sender=issuer,
                 meta={"root": cert.root})
     cert.status = "Revoked"
 

@@ -151,3 +151,31 @@ def test_on_postgresql_batch_storage_subject_key_and_status_dates(pg_service: Se
     answer = verdict(service, registry, hashes[150])
     assert answer["status"] == "revoked" and answer["root"] == batch["root"] and answer["revoked_at"]
     assert verdict(service, registry, hashes[151])["status"] == "valid"
+
+
+def test_a_document_anchored_by_two_issuers_names_each_issuer(service: Service) -> None:
+    """Review finding 1: another accredited issuer that anchors the service's document first (a one-leaf batch
+    of it) neither blocks the service's issuance nor answers for it; the verdict lists each issuer's own status
+    and `?issuer=` picks whose record decides."""
+    from pilotkit.accounts.dev import dev_accounts
+    from pilotkit.merkle import leaf
+
+    registry = register(service)
+    handle = service.chain.contracts["CertificateRegistry"]
+    squatter = dev_accounts(10)[8]
+    handle.accreditIssuer(squatter.address, "did:web:squatter.example", sender=service.chain.admin)
+    document = doc("diploma anchored twice")
+    handle.issueBatch(leaf(document), 0, b"\x01" * 32, sender=squatter)
+    issue(service, service.key("issuer"), registry, document, subject="STU-9")  # not AlreadyIssued
+    own = service.chain.signer("issuer").address
+
+    answer = verdict(service, registry, document)
+    assert answer["status"] == "valid" and answer["issuer"]["address"] == own  # the latest issuance
+    assert {(a["issuer"]["address"], a["status"]) for a in answer["by_issuer"]} == {
+        (own, "valid"), (squatter.address, "valid")}
+    handle.revokeBatch(squatter.address, leaf(document), 1, sender=squatter)  # its own copy only
+    assert verdict(service, registry, document, issuer=own)["status"] == "valid"
+    theirs = verdict(service, registry, document, issuer=squatter.address)
+    assert (theirs["status"], theirs["issuer"]["name"]) == ("revoked", "did:web:squatter.example")
+    refused = service.get(f"{public(registry)}/certificates/{document}", None, params={"issuer": "0xnope"})
+    assert refused.status_code == 422, refused.text

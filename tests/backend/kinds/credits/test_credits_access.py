@@ -22,7 +22,7 @@ MATRIX: list[tuple[str, str, Any, set[str], int]] = [
     ("GET", "/batches", None, READERS, 200),
     ("GET", "/batches/1", None, READERS, 200),
     ("POST", "/batches/2/freeze", {"reason_code": 1}, {"verifier"}, 409),  # BatchIsFrozen
-    ("POST", "/batches/1/unfreeze", {"reason_code": 1}, {"verifier"}, 409),  # BatchNotFrozen
+    ("POST", "/batches/1/unfreeze", {"reason_code": 1}, {"admin"}, 409),  # BatchNotFrozen (finding 3: admin)
     ("POST", "/transfers", {"batch_id": 1, "amount": 10**6, "to": address_of("m")}, {"admin"}, 409),
     ("POST", "/retirements", {"batch_id": 1, "amount": 10**6, "beneficiary_name": "M"}, {"admin"}, 409),
     ("GET", "/retirements", None, READERS, 200),

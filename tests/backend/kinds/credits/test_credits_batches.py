@@ -57,8 +57,10 @@ def test_freeze_blocks_transfers_and_retirements_until_unfrozen(service: Service
     problem(c.post(f"/batches/{batch}/freeze", c.verifier, {"reason_code": 1}), 409, "BatchIsFrozen")
     detail = c.get(f"/batches/{batch}", c.auditor).json()
     assert detail["frozen"] and detail["freeze_reason"] == 7
-    c.confirm(f"/batches/{batch}/unfreeze", c.verifier, {"reason_code": 8})
-    problem(c.post(f"/batches/{batch}/unfreeze", c.verifier, {"reason_code": 8}), 409, "BatchNotFrozen")
+    # Review finding 3: the service's verifier issued the batch, so it cannot lift the freeze; the admin does.
+    assert c.post(f"/batches/{batch}/unfreeze", c.verifier, {"reason_code": 8}).status_code == 403
+    c.confirm(f"/batches/{batch}/unfreeze", c.admin, {"reason_code": 8})
+    problem(c.post(f"/batches/{batch}/unfreeze", c.admin, {"reason_code": 8}), 409, "BatchNotFrozen")
     problem(c.post("/batches/99/freeze", c.verifier, {"reason_code": 1}), 404)
     c.confirm("/transfers", c.admin, {"batch_id": batch, "amount": 1, "to": address_of("b")})
 

@@ -179,7 +179,7 @@ def _optional_root(root: str | None) -> str | None:
 
 
 def _record_state(chain: ChainContext, session: Session, record: CertRecord, now: int) -> dict[str, Any]:
-    rec, replacement = certs.view(chain, record.registry_address, "record", record.root)
+    rec, replacement = certs.view(chain, record.registry_address, "record", record.issuer, record.root)
     if int(str(rec["issuer"]), 16) == 0:
         job = session.get(Job, record.job_id)
         state = "pending" if job is None or not job.is_final else "failed"

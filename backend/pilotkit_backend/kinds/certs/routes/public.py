@@ -27,7 +27,7 @@ from pilotkit_backend.kinds.certs.contract import CERTIFICATE_REGISTRY
 from pilotkit_backend.kinds.certs.services import records as certs
 from pilotkit_backend.kinds.certs.services.credentials import CredentialVerdict, build_and_sign, verify_credential
 from pilotkit_backend.kinds.certs.services.upload import sha256_of_upload
-from pilotkit_backend.kinds.certs.services.verify import Verdict, verify_document
+from pilotkit_backend.kinds.certs.services.verify import Verdict, issuer_of, verify_document
 from pilotkit_backend.platform import registry
 from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
 
@@ -54,6 +54,8 @@ RegistryPath = Annotated[str, Path(max_length=42, description="a CertificateRegi
 HashPath = Annotated[str, Path(max_length=66, description="the document's hash: 0x + 64 hex digits (SHA-256 of "
                                                           "the file)")]
 RootQuery = Annotated[str | None, Query(max_length=66, description="which issuance, if issued more than once")]
+IssuerQuery = Annotated[str | None, Query(max_length=42, description="the issuer whose record to check (records "
+                                                                    "are per issuer); default: the latest issuance")]
 
 
 def _registry(session: Any, chain: Any, address: str) -> str:
@@ -67,9 +69,10 @@ def _root(root: str | None) -> str | None:
 @router.get("/certificate-registries/{registry}/certificates/{doc_hash}", response_model=Verdict,
             summary="Verify a document by its hash")
 def verify_by_hash(registry: RegistryPath, doc_hash: HashPath, session: SessionDep, chain: ChainDep,
-                   root: RootQuery = None) -> Verdict:
+                   root: RootQuery = None, issuer: IssuerQuery = None) -> Verdict:
     address = _registry(session, chain, registry)
-    return verify_document(session, chain, address, certs.hash32(doc_hash, "doc_hash"), _root(root))
+    return verify_document(session, chain, address, certs.hash32(doc_hash, "doc_hash"), _root(root),
+                           issuer=issuer_of(issuer))
 
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -80,10 +83,12 @@ CREDENTIAL_BODY = {"requestBody": {"required": True, "content": {"application/js
 
 @router.post("/certificate-registries/{registry}/verify", response_model=Verdict, openapi_extra=UPLOAD_BODY,
              responses=problem_responses(413, 415), summary="Verify a document by uploading it (multipart 'file')")
-async def verify_by_upload(registry: RegistryPath, request: Request, session: SessionDep, chain: ChainDep) -> Verdict:
+async def verify_by_upload(registry: RegistryPath, request: Request, session: SessionDep, chain: ChainDep,
+                           issuer: IssuerQuery = None) -> Verdict:
     address = await run_in_threadpool(_registry, session, chain, registry)
+    wanted = issuer_of(issuer)
     doc_hash = await sha256_of_upload(request, "file")
-    return await run_in_threadpool(verify_document, session, chain, address, doc_hash)
+    return await run_in_threadpool(lambda: verify_document(session, chain, address, doc_hash, issuer=wanted))
 
 
 @router.get("/certificate-registries/{registry}/certificates/{doc_hash}/credential",
@@ -115,7 +120,7 @@ def export_credential(registry: RegistryPath, doc_hash: HashPath, request: Reque
 def _details(session: Any, chain: Any, address: str, doc: str, verdict: Verdict) -> tuple[str, str]:
     """Subject hash and schema id: on chain for a single certificate; the stored batch's schema otherwise."""
     if not verdict.proof:
-        subject, schema_id = certs.view(chain, address, "certificateDetails", doc)
+        subject, schema_id = certs.view(chain, address, "certificateDetails", verdict.issuer.address, doc)
         return str(subject), str(schema_id)
     record = certs.find_record(session, chain, address, str(verdict.root))
     return certs.ZERO32, record.schema_id if record is not None else certs.ZERO32

@@ -35,7 +35,7 @@ from pilotkit.accounts.signer import Signer
 from pilotkit_backend.core.problems import Unprocessable
 from pilotkit_backend.kinds.certs.services import records as certs
 from pilotkit_backend.kinds.certs.services.records import Status
-from pilotkit_backend.kinds.certs.services.verify import IssuerPublic, StatusName
+from pilotkit_backend.kinds.certs.services.verify import IssuerPublic, StatusName, candidate_issuers
 from pilotkit_backend.platform.chain_context import ChainContext
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -236,6 +236,20 @@ def _did_address(did: str, chain_id: int) -> str | None:
     return to_checksum_address(rest) if is_address(rest) else None
 
 
+def _record_for(session: Session, chain: ChainContext, registry: str, claimed: str | None, doc_hash: str,
+                proof: list[str]) -> Any:
+    """`verify` of the claimed issuer's record (records are issuer-scoped); when it has none, the record of an
+    issuer that does hold the document, so that a credential signed in another issuer's name is named as such."""
+    result = certs.view(chain, registry, "verify", claimed or "0x" + "00" * 20, doc_hash, proof)
+    if Status(int(result["status"])) is not Status.unknown:
+        return result
+    for issuer in candidate_issuers(session, chain, registry, doc_hash):
+        other = certs.view(chain, registry, "verify", issuer, doc_hash, proof)
+        if Status(int(other["status"])) is not Status.unknown:
+            return other
+    return result
+
+
 def verify_credential(session: Session, chain: ChainContext, body: Any,
                       registry_known: Any) -> CredentialVerdict:
     """Check a credential (see the module docstring). `registry_known(address) -> bool`: registered here."""
@@ -273,7 +287,7 @@ def verify_credential(session: Session, chain: ChainContext, body: Any,
         reasons.append("proof.verificationMethod is not the issuer's account")
 
     proof = [certs.hash32(p, "merkleProof") for p in status_member["merkleProof"]]
-    result = certs.view(chain, registry, "verify", doc_hash, proof)
+    result = _record_for(session, chain, registry, claimed, doc_hash, proof)
     status = Status(int(result["status"]))
     issuer_public = None
     if status is Status.unknown:
@@ -297,7 +311,7 @@ def verify_credential(session: Session, chain: ChainContext, body: Any,
         if message["issuer"]["name"] != issuer_public.name:
             reasons.append("issuer.name is not the issuer's accredited name")
         if not proof:  # a single certificate: subject and schema are on chain
-            on_subject, on_schema = certs.view(chain, registry, "certificateDetails", doc_hash)
+            on_subject, on_schema = certs.view(chain, registry, "certificateDetails", record_issuer, doc_hash)
             if (certs.hash32(subject["subjectHash"], "subjectHash"), certs.hash32(subject["schemaId"], "schemaId")) \
                     != (str(on_subject), str(on_schema)):
                 reasons.append("credentialSubject differs from the on-chain certificate")

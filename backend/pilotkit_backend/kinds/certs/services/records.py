@@ -5,9 +5,13 @@ with the request's idempotency reference; the issuance is stored with its docume
 proofs can be served for every batch member and the caller never has to send one. Document hashes are bytes32
 values chosen by the issuer; for uploaded files the service uses SHA-256 of the file's bytes (`sha256_hex`).
 
-Effect checks (crash recovery): a single certificate's `certificateDetails(docHash)` (subject, schema; the schema
-id is never zero here), a status change's `record(root)` or `documentOverride(root, docHash)` as they will read
-afterwards. A batch issuance has none: no view answers with predictable bytes (its record holds the mining time).
+Records on chain are issuer-scoped (review finding 1): every view and status change names the issuer, here the
+service's issuer signer (`service_issuer`), whose records are the only ones the service changes.
+
+Effect checks (crash recovery): a single certificate's `certificateDetails(issuer, docHash)` (subject, schema; the
+schema id is never zero here), a status change's `record(issuer, root)` or `documentOverride(issuer, root,
+docHash)` as they will read afterwards. A batch issuance has none: no view answers with predictable bytes (its
+record holds the mining time).
 """
 
 from __future__ import annotations
@@ -117,6 +121,11 @@ def leaf_hex(doc_hash: str) -> str:
     return "0x" + leaf(doc_hash).hex()
 
 
+def service_issuer(chain: ChainContext) -> str:
+    """The issuer whose records this service issues and changes: its issuer signer."""
+    return chain.signer_for(ROLE).address
+
+
 # ------------------------------------------------------------------------------------------------ stored trees
 
 
@@ -199,7 +208,7 @@ def locate(session: Session, chain: ChainContext, registry: str, doc_hash: str, 
             if proof is None:
                 raise NotFound("this document is not in the issuance with that root")
             return Located(root, proof)
-        if root == leaf_hex(doc_hash) and on_chain_issuer(chain, registry, root) is not None:
+        if root == leaf_hex(doc_hash) and on_chain_issuer(chain, registry, root) is not None:  # the service's
             return Located(root, [])
         raise NotFound("no issuance with that root holds this document")
     candidates = [Located(r.root, proof) for r in records_with(session, chain, registry, doc_hash)
@@ -215,13 +224,15 @@ def locate(session: Session, chain: ChainContext, registry: str, doc_hash: str, 
     return candidates[0]
 
 
-def on_chain_record(chain: ChainContext, registry: str, root: str) -> tuple[dict[str, Any], str]:
-    rec, replacement = view(chain, registry, "record", root)
+def on_chain_record(chain: ChainContext, registry: str, root: str,
+                    issuer: str | None = None) -> tuple[dict[str, Any], str]:
+    """`issuer`'s record `root` (default: the service's issuer)."""
+    rec, replacement = view(chain, registry, "record", issuer or service_issuer(chain), root)
     return rec, replacement
 
 
-def on_chain_issuer(chain: ChainContext, registry: str, root: str) -> str | None:
-    rec, _ = on_chain_record(chain, registry, root)
+def on_chain_issuer(chain: ChainContext, registry: str, root: str, issuer: str | None = None) -> str | None:
+    rec, _ = on_chain_record(chain, registry, root, issuer)
     issuer = str(rec["issuer"])
     return None if int(issuer, 16) == 0 else issuer
 
@@ -258,7 +269,7 @@ def issue_single(session: Session, chain: ChainContext, settings: Settings, regi
     data = encode(chain, "issue", doc_hash, subject, expires_at, schema_id)
     chain.preflight(ROLE, registry, data)  # AlreadyIssued, InvalidExpiry, ZeroHash, paused, ... before storing
     _clear_failed(session, chain, registry, root)
-    check = make_effect_check(registry, encode(chain, "certificateDetails", doc_hash),
+    check = make_effect_check(registry, encode(chain, "certificateDetails", service_issuer(chain), doc_hash),
                               "0x" + abi_encode(["bytes32", "bytes32"], [_b(subject), _b(schema_id)]).hex())
     job = submit(session, chain, settings, Call("certs.issue", ROLE, registry, data, check), api_key_id=api_key_id,
                  object_address=registry, ref=ref, preflight=False)
@@ -314,7 +325,7 @@ def change_document(session: Session, chain: ChainContext, settings: Settings, r
     if action == "supersede" and replacement == doc_hash:
         raise Unprocessable("replacement must differ from the document it replaces")
     where = locate(session, chain, registry, doc_hash, root)
-    args: list[Any] = [doc_hash, where.proof]
+    args: list[Any] = [service_issuer(chain), doc_hash, where.proof]
     if action in ("revoke", "suspend"):
         args.append(reason_code)
     elif action == "supersede":
@@ -337,7 +348,7 @@ def change_record(session: Session, chain: ChainContext, settings: Settings, reg
         raise Unprocessable("replacement must differ from the root it replaces")
     if on_chain_issuer(chain, registry, root) is None:
         raise NotFound("no issuance with this root in this registry")
-    args: list[Any] = [root]
+    args: list[Any] = [service_issuer(chain), root]
     if action in ("revoke", "suspend"):
         args.append(reason_code)
     elif action == "supersede":
@@ -355,16 +366,18 @@ def _record_check(chain: ChainContext, registry: str, root: str, target: Status,
     after = replacement if target is Status.superseded and replacement else current_replacement
     expect = abi_encode(_RECORD_TYPES, [(rec["issuer"], int(rec["issuedAt"]), int(rec["expiresAt"]), int(target),
                                          reason), _b(after)])
-    return make_effect_check(registry, encode(chain, "record", root), "0x" + expect.hex())
+    return make_effect_check(registry, encode(chain, "record", service_issuer(chain), root), "0x" + expect.hex())
 
 
 def _override_check(chain: ChainContext, registry: str, root: str, doc_hash: str, target: Status, reason_code: int,
                     replacement: str | None) -> dict[str, Any]:
-    current = view(chain, registry, "documentOverride", root, doc_hash)
+    issuer = service_issuer(chain)
+    current = view(chain, registry, "documentOverride", issuer, root, doc_hash)
     reason = reason_code if target in (Status.revoked, Status.suspended) else int(current["reasonCode"])
     after = replacement if target is Status.superseded and replacement else current["replacement"]
     expect = abi_encode(_OVERRIDE_TYPES, [(int(target), reason, _b(after))])
-    return make_effect_check(registry, encode(chain, "documentOverride", root, doc_hash), "0x" + expect.hex())
+    return make_effect_check(registry, encode(chain, "documentOverride", issuer, root, doc_hash),
+                             "0x" + expect.hex())
 
 
 def _b(value: str) -> bytes:

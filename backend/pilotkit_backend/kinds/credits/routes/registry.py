@@ -2,7 +2,7 @@
 summary (docs/kinds/credits/api.md).
 
 Scopes: `admin` registers projects and moves credits out of custody (transfers, retirements, erasure of a
-beneficiary name); `verifier` issues, freezes and unfreezes batches; `admin`, `verifier` and `auditor` read.
+beneficiary name) and unfreezes batches; `verifier` issues and freezes batches; `admin`, `verifier` and `auditor` read.
 A key bound to another registry gets 404. Writes answer 202 with the job (Idempotency-Key required).
 """
 
@@ -390,8 +390,8 @@ def freeze_batch(registry: RegistryPath, batch_id: BatchId, body: FreezeBody, ke
 
 
 @router.post("/batches/{batch_id}/unfreeze", status_code=202, response_model=JobAccepted, responses=WRITE_RESPONSES,
-             summary="Release a frozen batch (verifier)")
-def unfreeze_batch(registry: RegistryPath, batch_id: BatchId, body: FreezeBody, key: Verifier, chain: ChainDep,
+             summary="Release a frozen batch (admin: never the verifier that issued it)")
+def unfreeze_batch(registry: RegistryPath, batch_id: BatchId, body: FreezeBody, key: Admin, chain: ChainDep,
                    settings: SettingsDep, idem: IdempotencyDep) -> JobAccepted:
     row = _find(idem.session, chain, registry, key)
     return accepted(credits.set_frozen(idem.session, idem.ref, chain, settings, key, row, batch_id, body.reason_code,

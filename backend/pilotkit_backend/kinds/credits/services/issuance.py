@@ -153,12 +153,15 @@ def _preflighted_placement(chain: ChainContext, session: Session, row: Registere
 
 def set_frozen(session: Session, ref: str, chain: ChainContext, settings: Settings, key: AuthenticatedKey,
                row: RegisteredContract, batch_id: int, reason_code: int, frozen: bool) -> Job:
-    """Queue `freezeBatch` / `unfreezeBatch` as the verifier signer (404 for an unknown batch)."""
+    """Queue `freezeBatch` as the verifier signer, `unfreezeBatch` as the admin signer (the contract refuses an
+    unfreeze by the batch's own issuing verifier, which is the service's verifier: review finding 3); 404 for an
+    unknown batch."""
     function = "freezeBatch" if frozen else "unfreezeBatch"
     data = chain.encode(CONTRACT, function, batch_id, reason_code)
     check = make_effect_check(row.address, chain.encode(CONTRACT, "isFrozen", batch_id),
                               TRUE_WORD if frozen else FALSE_WORD)
-    call = Call("credits.freeze" if frozen else "credits.unfreeze", "verifier", row.address, data, check)
+    call = Call("credits.freeze" if frozen else "credits.unfreeze", "verifier" if frozen else "admin", row.address,
+                data, check)
     try:
         return _submit(session, ref, chain, settings, key, row, call)
     except ContractRevert as exc:

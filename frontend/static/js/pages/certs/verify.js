@@ -43,7 +43,26 @@ function verdictView(registry, docHash, answer) {
   return h("section", { class: `verdict tone-${v.tone}`, "aria-labelledby": "verdict-word", "data-status": status },
     h("span", { class: "word", id: "verdict-word" }, h("span", { "aria-hidden": "true" }, `${v.icon} `), v.word),
     h("span", { class: "why" }, v.why),
-    h("dl", { class: "facts" }, facts));
+    h("dl", { class: "facts" }, facts),
+    byIssuerView(answer));
+}
+
+// Records are per issuer: when more than one issuer anchored this document, say which status comes from whom,
+// so a relying party checks the issuer it trusts (the verdict above is the one named as "Issuer").
+function byIssuerView(answer) {
+  const answers = Array.isArray(answer.by_issuer) ? answer.by_issuer : [];
+  if (answers.length < 2) return null;
+  const rows = answers.map((a) => {
+    const word = (VERDICTS[String(a.status).toLowerCase()] || VERDICTS.unknown).word;
+    const who = a.issuer || {};
+    return h("li", { "data-issuer": who.address || "" },
+      h("strong", {}, word), " — as issued by ", who.name || "(no name)", " ",
+      h("span", { class: "mono muted" }, who.address ? `(${who.address})` : ""),
+      a.issued_at ? [", ", when(a.issued_at)] : "");
+  });
+  return h("div", { class: "by-issuer" },
+    h("p", {}, `${answers.length} issuers anchored this document. Each answers only for itself: check the issuer you expect.`),
+    h("ul", { class: "issuer-answers" }, rows));
 }
 
 export async function show({ params }) {
