@@ -5,7 +5,7 @@ handler returns, a success (2xx/3xx) is stored with `IdempotencyStore.complete` 
 and committed together with everything the handler wrote: both land or neither does. So handlers on these
 routes must not commit (the session refuses: `IdempotencyMisuse`); `session.flush()` is fine for new ids.
 An exception or an error status rolls the handler's writes back and releases the key, so a retry runs again.
-A replay (`services.idempotency.Replay`) is answered by the app with the stored status, headers and body plus
+A replay (`platform.idempotency.Replay`) is answered by the app with the stored status, headers and body plus
 `Idempotent-Replayed: true`.
 """
 

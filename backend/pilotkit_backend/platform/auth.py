@@ -2,7 +2,7 @@
 
 A token is `pk_<prefix>_<secret>`: 12 hex characters of public prefix (the lookup id, safe to show and log)
 and 43 url-safe characters (256 random bits). Only SHA-256 of the whole token is stored, compared with
-`hmac.compare_digest` (see models.access for why a plain hash is enough for random tokens).
+`hmac.compare_digest` (see `platform.models.access` for why a plain hash is enough for random tokens).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The job queue other layers use: enqueue a contract call, read a job, request its cancellation, wait for it.
 
 `enqueue` only adds the job to the caller's session: it becomes durable when the caller commits (the API
-commits before answering 202). The sender worker (`services.sender`) does everything else.
+commits before answering 202). The sender worker (`platform.sender`) does everything else.
 """
 
 from __future__ import annotations

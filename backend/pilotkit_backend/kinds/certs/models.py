@@ -7,7 +7,7 @@ the caller. Only hashes are stored: document hashes, the subject's keyed hash, t
 are hashed while they stream in and never stored.
 
 `CertSubjectKey` holds the per-registry key for subject hashes on local chains when no
-`PILOTKIT_API_IDENTITY_KEY` is set (real networks must set it; see services.certs_subjects).
+`PILOTKIT_API_IDENTITY_KEY` is set (real networks must set it; see `kinds.certs.services.subjects`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Run a sender worker as its own process: `python -m pilotkit_backend.platform.sender.worker --help`.
+"""Run a sender worker as its own process: `python -m pilotkit_backend.platform.sender --help`.
 
 Settings come from the environment (PILOTKIT_API_*) and can be overridden on the command line. The worker
 reconciles on start-up, prints one `sender ready` line, and works until SIGTERM / SIGINT.
@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from pilotkit_backend.core.config import Settings
 
     settings = Settings()
-    parser = argparse.ArgumentParser(prog="python -m pilotkit_backend.platform.sender.worker",
+    parser = argparse.ArgumentParser(prog="python -m pilotkit_backend.platform.sender",
                                      description="Work the transaction job queue (exactly-once sender).")
     parser.add_argument("--database-url", default=settings.database_url)
     parser.add_argument("--project", type=Path, default=settings.project_root, help="pilotkit project folder")

@@ -1,7 +1,7 @@
 """The sender worker: works the job queue so that every job's effect happens on chain at most once, and every
 job ends in a final state that says whether it did (exactly once for every job that can succeed).
 
-State machine (`models.jobs.JobStatus`)::
+State machine (`platform.models.jobs.JobStatus`)::
 
     queued ──estimate reverts (no earlier job of its signer unfinished)──▶ failed   (no nonce used)
        │ └──past expires_at / cancel requested──────────────▶ expired / cancelled (nothing sent)
@@ -616,11 +616,3 @@ def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def _describe(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}"
-
-
-if __name__ == "__main__":  # python -m pilotkit_backend.platform.sender.worker ...
-    import sys
-
-    from pilotkit_backend.platform.sender.main import main
-
-    sys.exit(main())

@@ -193,10 +193,10 @@ def drive(worker: SenderWorker, db: Db, until: Any, timeout: float = 20.0) -> No
 
 
 class WorkerProcess:
-    """`python -m pilotkit_backend.platform.sender.worker` against a chain and a database, in its own process."""
+    """`python -m pilotkit_backend.platform.sender` against a chain and a database, in its own process."""
 
     def __init__(self, db_url: str, chain: Chain, worker_id: str, log: Path, *extra: str) -> None:
-        argv = [sys.executable, "-m", "pilotkit_backend.platform.sender.worker", "--database-url", db_url,
+        argv = [sys.executable, "-m", "pilotkit_backend.platform.sender", "--database-url", db_url,
                 "--rpc", chain.node.endpoint, "--project", str(REPO), "--network", "local", "--signer", "dev1",
                 "--worker-id", worker_id, "--log-level", "WARNING", *extra]
         env = {**os.environ, "PILOTKIT_NODE_MODULES": str(REPO / "node_modules")}

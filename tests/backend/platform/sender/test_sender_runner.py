@@ -11,7 +11,7 @@ from _sender_support import REPO, Chain
 
 
 def test_a_local_network_needs_the_running_nodes_endpoint(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "pilotkit_backend.platform.sender.worker", "--database-url",
+    result = subprocess.run([sys.executable, "-m", "pilotkit_backend.platform.sender", "--database-url",
                              f"sqlite:///{tmp_path / 'jobs.db'}", "--project", str(REPO), "--network", "local"],
                             capture_output=True, text=True, timeout=120, cwd=REPO)
     assert result.returncode == 2
@@ -19,7 +19,7 @@ def test_a_local_network_needs_the_running_nodes_endpoint(tmp_path: Path) -> Non
 
 
 def _run(argv: list[str], until_ready: bool) -> tuple[int, str]:
-    process = subprocess.Popen([sys.executable, "-m", "pilotkit_backend.platform.sender.worker", "--project", str(REPO),
+    process = subprocess.Popen([sys.executable, "-m", "pilotkit_backend.platform.sender", "--project", str(REPO),
                                 "--signer", "dev1", "--log-level", "WARNING", *argv],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:

@@ -1,7 +1,7 @@
 """Beneficiaries of a cash programme: enrol (one, or a CSV of up to 100,000), look up, list, suspend, reinstate,
 remove, recover a wallet, erase the off-chain personal data.
 
-Raw identifiers are hashed on arrival (services.identity) and never stored, logged or returned. Wallets are
+Raw identifiers are hashed on arrival (`kinds.cash.services.identity`) and never stored, logged or returned. Wallets are
 personal data: only registrar keys see them. Writes answer 202 with their job(s) (see /v1/jobs).
 """
 

@@ -1,5 +1,5 @@
 """Merchants of a voucher-mode cash programme: approve, revoke, list; redeem (service-held merchant account);
-relay a beneficiary-signed voucher spend. Custody model: services.cash_merchants."""
+relay a beneficiary-signed voucher spend. Custody model: `kinds.cash.services.merchants`."""
 
 from __future__ import annotations
 
