@@ -1,8 +1,8 @@
 """Beneficiaries of a cash programme: enrolment (one or many), the off-chain record, status changes, wallet
 recovery and erasure.
 
-The off-chain record (`kinds.cash.models.beneficiaries.BeneficiaryRecord`) never holds the raw identifier, only its keyed hash
-(`kinds.cash.services.identity`). Its index and status are settled from the chain: an enrolment job that is final gives the
+The off-chain record (`models.beneficiaries.BeneficiaryRecord`) never holds the raw identifier, only its keyed
+hash (`services.identity`). Its index and status are settled from the chain: an enrolment job that is final gives the
 index (`beneficiaryIndex(id)` of the batch's first id, plus the row's position in the batch, since `enrolBatch`
 assigns consecutive indexes); a status or wallet job that is final makes the record re-read `beneficiary(index)`.
 Single-record reads (lookup, detail) always re-read the chain, so changes made outside the API show up there.
