@@ -53,18 +53,16 @@ from eth_utils import keccak
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from pilotkit.accounts.signer import Signer
 from pilotkit.cash_claims import ClaimTree
 from pilotkit.chain.control import ChainControl
-from pilotkit.testing.assertions import reverts
+from pilotkit.testing.stateful import ChainStateMachine
 
 CAP = 60 * USDC  # period cap used by the machine
 AMOUNTS = (10 * USDC, 25 * USDC)
@@ -111,16 +109,13 @@ class RoundModel:
         return period_of(self.opens)
 
 
-class CashMachine(RuleBasedStateMachine):
+class CashMachine(ChainStateMachine):
     """Model of one programme; the chain is reset to a snapshot for every example."""
 
     cash: ClassVar[Cash]
-    chain: ClassVar[ChainControl]
-    outcomes: ClassVar[Counter[str]] = Counter()
 
     def __init__(self) -> None:
         super().__init__()
-        self.snapshot = self.chain.snapshot()
         self.prog = self.cash.prog
         self.voucher = self.cash.voucher
         self.now = self.chain.time()
@@ -140,23 +135,13 @@ class CashMachine(RuleBasedStateMachine):
         self.payments: Counter[tuple[int, int]] = Counter()  # observed on chain
         self.touched: set[int] = set()
 
-    def teardown(self) -> None:
-        self.chain.revert(self.snapshot)
-
     # --- helpers ----------------------------------------------------------------------------------------------
 
     def _send(self, label: str, expected: Expected, function: str, *args: Any, sender: Signer) -> Any:
         """Mines the call one second after the model's clock; checks the predicted outcome."""
         self.now += 1
-        if expected is None:
-            result = transact_at(self.chain, self.now, self.prog, function, *args, sender=sender)
-            self.outcomes[f"{label}: ok"] += 1
-            return result
-        name, values = expected
-        with reverts(name, **values):
-            transact_at(self.chain, self.now, self.prog, function, *args, sender=sender)
-        self.outcomes[f"{label}: {name}"] += 1
-        return None
+        return self.expect(label, expected,
+                           lambda: transact_at(self.chain, self.now, self.prog, function, *args, sender=sender))[1]
 
     def _pick(self, ix: int, prefer: Callable[[RoundModel], bool]) -> int:
         """A round id for a step: mostly one the step can act on (`prefer`, newest first), sometimes any round
@@ -734,20 +719,15 @@ class CashMachine(RuleBasedStateMachine):
 def test_cash_stateful(cash: Cash, vcash: Cash, chain: ChainControl, mode: str) -> None:
     programme = vcash if mode == "voucher" else cash
     programme.prog.setPeriodCap(CAP, sender=programme.roles.admin)
-    CashMachine.cash, CashMachine.chain = programme, chain
-    CashMachine.outcomes = Counter()
     # At least CI_EXAMPLES examples of CI_STEPS steps even under the short `ci` profile: fewer leave some paths
     # unexplored (the coverage checks below fail).
     profile = settings()
-    run_state_machine_as_test(
-        CashMachine,
-        settings=settings(
-            max_examples=max(CI_EXAMPLES, profile.max_examples),
-            stateful_step_count=max(CI_STEPS, profile.stateful_step_count),
-        ),
+    outcomes = CashMachine.run_as_test(
+        cash=programme, chain=chain, title=f"cash state machine ({mode})",
+        settings=settings(max_examples=max(CI_EXAMPLES, profile.max_examples),
+                          stateful_step_count=max(CI_STEPS, profile.stateful_step_count)),
     )
-    print(f"\ncash state machine ({mode}) outcomes: {dict(sorted(CashMachine.outcomes.items()))}")
-    seen = {key for key, count in CashMachine.outcomes.items() if count}
+    seen = {key for key, count in outcomes.items() if count}
     for label in ("approve: ok", "payFlat: ok", "sweep: ok", "pause: ok", "requestRecovery: ok"):
         assert label in seen, label
     assert any(k in seen for k in ("claim: ok", "claimFor: ok")), "no claim paid"

@@ -212,7 +212,8 @@ def test_issue_batch(reg, roles, chain) -> None:
         v = verify(reg, roles.issuer2.address, d, tree.proof(i))
         assert (v.status, v.issuer, v.issued_at, v.expires_at, v.root) == (
             Status.Valid, roles.issuer2.address, issued_at, expires, tree.root)
-    assert tuple(reg.certificateDetails(roles.issuer.address, docs[0])) == (ZERO32, ZERO32)  # batch details live in the event only
+    # batch details live in the event only
+    assert tuple(reg.certificateDetails(roles.issuer.address, docs[0])) == (ZERO32, ZERO32)
 
 
 def test_issue_batch_reverts(reg, roles, chain, batch) -> None:
@@ -234,14 +235,15 @@ def test_revoke_single_is_final(reg, roles, single) -> None:
     assert (rec[3], rec[4]) == (Status.Revoked, 4)
     v = verify(reg, roles.issuer.address, DIPLOMA)
     assert (v.status, v.reason_code, v.issuer) == (Status.Revoked, 4, roles.issuer.address)
-    for call, requested in ((lambda: reg.revoke(roles.issuer.address, DIPLOMA, [], 5, sender=roles.admin), Status.Revoked),
-                            (lambda: reg.suspend(roles.issuer.address, DIPLOMA, [], 5, sender=roles.admin), Status.Suspended),
-                            (lambda: reg.reinstate(roles.issuer.address, DIPLOMA, [], sender=roles.admin), Status.Valid),
-                            (lambda: reg.supersede(roles.issuer.address, DIPLOMA, [], doc("v2"), sender=roles.admin), Status.Superseded),
-                            (lambda: reg.revokeBatch(roles.issuer.address, single, 5, sender=roles.admin), Status.Revoked),
-                            (lambda: reg.suspendBatch(roles.issuer.address, single, 5, sender=roles.admin), Status.Suspended),
-                            (lambda: reg.reinstateBatch(roles.issuer.address, single, sender=roles.admin), Status.Valid),
-                            (lambda: reg.supersedeBatch(roles.issuer.address, single, doc("v2"), sender=roles.admin), Status.Superseded)):
+    me, admin = roles.issuer.address, roles.admin
+    for call, requested in ((lambda: reg.revoke(me, DIPLOMA, [], 5, sender=admin), Status.Revoked),
+                            (lambda: reg.suspend(me, DIPLOMA, [], 5, sender=admin), Status.Suspended),
+                            (lambda: reg.reinstate(me, DIPLOMA, [], sender=admin), Status.Valid),
+                            (lambda: reg.supersede(me, DIPLOMA, [], doc("v2"), sender=admin), Status.Superseded),
+                            (lambda: reg.revokeBatch(me, single, 5, sender=admin), Status.Revoked),
+                            (lambda: reg.suspendBatch(me, single, 5, sender=admin), Status.Suspended),
+                            (lambda: reg.reinstateBatch(me, single, sender=admin), Status.Valid),
+                            (lambda: reg.supersedeBatch(me, single, doc("v2"), sender=admin), Status.Superseded)):
         with reverts("InvalidStatusTransition", current=Status.Revoked, requested=requested):
             call()
     assert verify(reg, roles.issuer.address, DIPLOMA).status is Status.Revoked
@@ -308,7 +310,8 @@ def test_record_level_changes(reg, roles, batch) -> None:
     root = batch.root
     suspended = reg.suspendBatch(roles.issuer.address, root, 3, sender=roles.issuer)
     assert_event(suspended, "BatchSuspended", root=root, by=roles.issuer, reasonCode=3)
-    assert all(verify(reg, roles.issuer.address, _doc_in(i), batch.proof(i)).status is Status.Suspended for i in range(5))
+    assert all(verify(reg, roles.issuer.address, _doc_in(i), batch.proof(i)).status is Status.Suspended
+               for i in range(5))
     with reverts("InvalidStatusTransition", current=Status.Suspended, requested=Status.Suspended):
         reg.suspendBatch(roles.issuer.address, root, 3, sender=roles.issuer)
     reinstated = reg.reinstateBatch(roles.issuer.address, root, sender=roles.issuer)
@@ -352,7 +355,8 @@ def test_document_level_changes_inside_a_batch(reg, roles, batch) -> None:
     result = reg.reinstate(roles.issuer.address, _doc_in(2), batch.proof(2), sender=roles.issuer)
     assert_event(result, "DocumentReinstated", root=root, docHash=_doc_in(2), by=roles.issuer)
     assert tuple(reg.documentOverride(roles.issuer.address, root, _doc_in(2))) == (Status.Valid, 8, ZERO32)
-    result = reg.supersede(roles.issuer.address, _doc_in(3), batch.proof(3), doc("transcript-3-v2"), sender=roles.issuer)
+    result = reg.supersede(roles.issuer.address, _doc_in(3), batch.proof(3), doc("transcript-3-v2"),
+                           sender=roles.issuer)
     assert_event(result, "DocumentSuperseded", root=root, docHash=_doc_in(3), by=roles.issuer,
                  replacement=doc("transcript-3-v2"))
     v = verify(reg, roles.issuer.address, _doc_in(3), batch.proof(3))
@@ -498,7 +502,8 @@ def test_only_the_issuer_or_admin_changes_status(reg, roles, single, batch, who:
     reg.suspend(roles.issuer.address, _doc_in(0), batch.proof(0), 1, sender=roles.issuer)
     reg.suspendBatch(roles.issuer.address, batch.root, 1, sender=roles.issuer)
     for call, root in ((lambda: reg.reinstate(roles.issuer.address, DIPLOMA, [], sender=caller), single),
-                       (lambda: reg.reinstate(roles.issuer.address, _doc_in(0), batch.proof(0), sender=caller), batch.root),
+                       (lambda: reg.reinstate(roles.issuer.address, _doc_in(0), batch.proof(0), sender=caller),
+                        batch.root),
                        (lambda: reg.reinstateBatch(roles.issuer.address, batch.root, sender=caller), batch.root)):
         with reverts("UnauthorizedStatusChange", caller=caller, root=root):
             call()
@@ -562,7 +567,8 @@ def test_pause(reg, roles, chain, chain_id, single, batch) -> None:
 def test_views_for_unknown_keys(reg, roles) -> None:
     rec, replacement = reg.record(roles.issuer.address, doc("nothing"))
     assert tuple(rec) == (ZERO_ADDRESS, 0, 0, Status.Unknown, 0) and replacement == ZERO32
-    assert tuple(reg.documentOverride(roles.issuer.address, doc("nothing"), doc("nothing"))) == (Status.Unknown, 0, ZERO32)
+    nothing = doc("nothing")
+    assert tuple(reg.documentOverride(roles.issuer.address, nothing, nothing)) == (Status.Unknown, 0, ZERO32)
     assert tuple(reg.certificateDetails(roles.issuer.address, doc("nothing"))) == (ZERO32, ZERO32)
     assert reg.issuerName(roles.stranger.address) == ""
     assert not reg.isAccredited(roles.stranger.address)

@@ -16,7 +16,6 @@ CI runs the `ci` hypothesis profile (tests/contracts/conftest.py); for a long ru
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,19 +23,17 @@ from typing import Any, ClassVar
 from certs_helpers import ISSUER2_NAME, ISSUER_ROLE, SCHEMA_DIPLOMA, ZERO32, ZERO_ADDRESS, Roles, Status, doc, verify
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from pilotkit.accounts.signer import Signer
 from pilotkit.chain.control import ChainControl
 from pilotkit.contracts.handle import ContractHandle
 from pilotkit.merkle import MerkleTree, leaf, process_proof
-from pilotkit.testing.assertions import reverts
+from pilotkit.testing.stateful import ChainStateMachine
 
 SINGLES = [doc("single-0"), doc("single-1"), doc("single-2")]
 TREE_A = MerkleTree.from_documents([doc("a-0"), doc("a-1"), doc("a-2")])
@@ -85,38 +82,24 @@ def transition_ok(current: Status, target: Status) -> bool:
     return current in (Status.Valid, Status.Suspended)  # Superseded
 
 
-class CertsMachine(RuleBasedStateMachine):
+class CertsMachine(ChainStateMachine):
     """Model of one registry; the chain is reset to a snapshot for every example."""
 
     reg: ClassVar[ContractHandle]
     roles: ClassVar[Roles]
-    chain: ClassVar[ChainControl]
-    outcomes: ClassVar[Counter[str]] = Counter()
 
     def __init__(self) -> None:
         super().__init__()
-        self.snapshot = self.chain.snapshot()
         self.records: dict[tuple[str, bytes], RecordModel] = {}
         self.overrides: dict[tuple[str, bytes, bytes], Override] = {}
         self.paused = False
         self.accredited = {self.roles.issuer.address: True, self.roles.issuer2.address: True}
         self.ever_revoked: set[tuple[int, int]] = set()  # (issuer index, locator index)
 
-    def teardown(self) -> None:
-        self.chain.revert(self.snapshot)
-
     # --- helpers ----------------------------------------------------------------------------------------------
 
     def _run(self, label: str, expected: tuple[str, dict[str, Any]] | None, call: Callable[[], Any]) -> Any:
-        if expected is None:
-            result = call()
-            self.outcomes[f"{label}: ok"] += 1
-            return result
-        name, values = expected
-        with reverts(name, **values):
-            call()
-        self.outcomes[f"{label}: {name}"] += 1
-        return None
+        return self.expect(label, expected, call)[1]
 
     def _issuer(self, ix: int) -> Signer:
         return (self.roles.issuer, self.roles.issuer2)[ix]
@@ -361,10 +344,7 @@ class CertsMachine(RuleBasedStateMachine):
 
 
 def test_certs_stateful(reg: ContractHandle, roles: Roles, chain: ChainControl) -> None:
-    CertsMachine.reg, CertsMachine.roles, CertsMachine.chain = reg, roles, chain
-    CertsMachine.outcomes = Counter()
-    run_state_machine_as_test(CertsMachine)
-    print(f"\ncerts state machine outcomes: {dict(sorted(CertsMachine.outcomes.items()))}")
+    CertsMachine.run_as_test(reg=reg, roles=roles, chain=chain, title="certs state machine")
     # Guard against a degenerate run (e.g. everything reverting): some status changes must have succeeded,
     # invalid transitions must have been predicted, and verify must have read several statuses.
     seen = {key for key, count in CertsMachine.outcomes.items() if count}

@@ -16,7 +16,6 @@ CI runs the `ci` hypothesis profile (tests/contracts/conftest.py); for a long ru
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,17 +23,16 @@ from typing import Any, ClassVar
 from credits_helpers import Roles, b32, batch_params, serial_ranges, struct
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     rule,
-    run_state_machine_as_test,
 )
 
 from pilotkit.accounts.signer import Signer
 from pilotkit.chain.control import ChainControl
 from pilotkit.contracts.handle import ContractHandle
 from pilotkit.testing.assertions import reverts
+from pilotkit.testing.stateful import ChainStateMachine
 
 REGISTRY_OF_PROJECT = {1: b32("VERRA"), 2: b32("VERRA"), 3: b32("GOLD")}
 SERIALS = st.integers(min_value=1, max_value=200)  # a small serial space, so overlaps are frequent
@@ -51,17 +49,14 @@ class BatchModel:
     verifier: str = ""  # the issuing verifier: it may not unfreeze the batch (review finding 3)
 
 
-class CreditsMachine(RuleBasedStateMachine):
+class CreditsMachine(ChainStateMachine):
     """Model of one registry; the chain is reset to a snapshot for every example."""
 
     reg: ClassVar[ContractHandle]
     roles: ClassVar[Roles]
-    chain: ClassVar[ChainControl]
-    outcomes: ClassVar[Counter[str]] = Counter()
 
     def __init__(self) -> None:
         super().__init__()
-        self.snapshot = self.chain.snapshot()
         self.holders = [h.address for h in self.roles.holders]
         self.ranges: dict[bytes, list[tuple[int, int]]] = {b32("VERRA"): [], b32("GOLD"): []}
         self.batches: dict[int, BatchModel] = {}
@@ -78,7 +73,7 @@ class CreditsMachine(RuleBasedStateMachine):
             self._check_retirement_records()
             self._check_serial_ranges()
         finally:
-            self.chain.revert(self.snapshot)
+            super().teardown()
 
     # --- helpers ----------------------------------------------------------------------------------------------
 
@@ -106,15 +101,7 @@ class CreditsMachine(RuleBasedStateMachine):
 
     def _run(self, label: str, expected: tuple[str, dict[str, Any]] | None, call: Callable[[], Any]) -> bool:
         """Runs `call`; asserts the predicted named error, or success. Returns True on success."""
-        if expected is None:
-            call()
-            self.outcomes[f"{label}: ok"] += 1
-            return True
-        name, values = expected
-        with reverts(name, **values):
-            call()
-        self.outcomes[f"{label}: {name}"] += 1
-        return False
+        return self.expect(label, expected, call)[0]
 
     # --- rules ------------------------------------------------------------------------------------------------
 
@@ -341,11 +328,7 @@ class CreditsMachine(RuleBasedStateMachine):
 
 
 def test_credits_stateful(reg: ContractHandle, roles: Roles, chain: ChainControl) -> None:
-    CreditsMachine.reg, CreditsMachine.roles, CreditsMachine.chain = reg, roles, chain
-    CreditsMachine.outcomes = Counter()
-    run_state_machine_as_test(CreditsMachine)
-    outcomes = CreditsMachine.outcomes
-    print(f"\ncredits state machine outcomes: {dict(sorted(outcomes.items()))}")
+    outcomes = CreditsMachine.run_as_test(reg=reg, roles=roles, chain=chain, title="credits state machine")
     # Guard against a degenerate run (e.g. everything reverting): several kinds of moves must have succeeded
     # and several distinct named errors must have been predicted. Which ones depends on the examples drawn.
     moves = {"issue", "transfer", "batch transfer", "retire", "freeze", "unfreeze"}
