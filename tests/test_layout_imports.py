@@ -3,7 +3,7 @@
 Every import counts: module level, inside functions, and under `TYPE_CHECKING` (a dependency the type checker
 sees is a dependency of the design). The rules:
 - the platform (`pilotkit_backend.core`, `.db`, `.platform`) imports no kind, no `api` module, not `main`, not the
-  catalogue, not the web shell;
+  catalogue, not the web shell; `core` and `db` do not import `platform`;
 - a kind (`pilotkit_backend.kinds.<kind>`, `pilotkit.pilots.kinds.<kind>`) imports no other kind;
 - a kind's services, models and contract types import neither routes nor `api` nor `main`;
 - (the replay core's own rules, e.g. that it reaches kinds only through their registration list, are in
@@ -55,6 +55,13 @@ def test_the_layout_is_there() -> None:
 def test_the_platform_imports_no_kind_and_no_request_layer() -> None:
     wrong = sorted(f"{s} -> {t}" for s, t in _edges() if _within(s, PLATFORM) and _within(t, APP_SHELL))
     assert wrong == [], "the platform must not import kinds, api/, main, the catalogue or the web shell"
+
+
+def test_core_and_db_sit_below_the_platform() -> None:
+    """`core/` (settings, problem+json, middleware) and `db/` are what the platform stands on, never above it."""
+    base = ("pilotkit_backend.core", "pilotkit_backend.db")
+    wrong = sorted(f"{s} -> {t}" for s, t in _edges() if _within(s, base) and _within(t, "pilotkit_backend.platform"))
+    assert wrong == []
 
 
 def test_no_kind_imports_another() -> None:

@@ -30,8 +30,9 @@ from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
 from pilotkit_backend.core.metrics import Metrics
 from pilotkit_backend.core.middleware import RequestContextMiddleware
-from pilotkit_backend.core.problems import install_problem_handlers
+from pilotkit_backend.core.problems import chain_unavailable_handler, install_problem_handlers
 from pilotkit_backend.db.engine import make_engine, make_session_factory
+from pilotkit_backend.platform.chain_context import ChainUnavailable
 from pilotkit_backend.platform.idempotency import IdempotencyStore
 from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
 from pilotkit_backend.platform.workers import Hook, Worker
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.workers = [_idempotency_purger()]
     app.state.health_checks = {}
     install_problem_handlers(app)
+    app.add_exception_handler(ChainUnavailable, chain_unavailable_handler)  # 503: no chain, or a role has no signer
     install_replay_handler(app)
     install_body_limit(app, settings.max_upload_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)  # outermost: sees every answer

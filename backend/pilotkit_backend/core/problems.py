@@ -301,7 +301,8 @@ async def _database_unavailable(request: Request, exc: Exception) -> ProblemResp
     )
 
 
-async def _chain_unavailable(request: Request, exc: Exception) -> ProblemResponse:
+async def chain_unavailable_handler(request: Request, exc: Exception) -> ProblemResponse:
+    """503 for a missing chain or signer (the app registers it for `platform.chain_context.ChainUnavailable`)."""
     log.warning("chain unavailable (%s) request_id=%s", type(exc).__name__, request_id_of(request))
     return problem_response(
         request,
@@ -324,9 +325,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ContractRevert, _contract_handler)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
-    from pilotkit_backend.platform.chain_context import ChainUnavailable
-
-    app.add_exception_handler(ChainUnavailable, _chain_unavailable)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
