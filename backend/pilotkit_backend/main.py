@@ -28,6 +28,7 @@ from pilotkit_backend.api.routing import install_commit_guard, install_replay_ha
 from pilotkit_backend.catalogue import KINDS
 from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
+from pilotkit_backend.core.json_guard import install_json_guard
 from pilotkit_backend.core.metrics import Metrics
 from pilotkit_backend.core.middleware import RequestContextMiddleware
 from pilotkit_backend.core.problems import install_problem_handlers
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.health_checks = {}
     install_problem_handlers(app)
     install_replay_handler(app)
+    install_json_guard(app)  # inside the size limit: malformed or too deeply nested JSON bodies get 422
     install_body_limit(app, settings.max_upload_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)  # outermost: sees every answer
     app.include_router(health.router)

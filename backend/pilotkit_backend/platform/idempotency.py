@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pilotkit import safejson
 from pilotkit_backend.platform.models.access import IdempotencyRecord, IdempotencyState, utcnow
 
 KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as the IETF Idempotency-Key draft suggests
@@ -93,7 +94,7 @@ def fingerprint(method: str, path: str, query: str, content_type: str | None, bo
     canonical = body
     if media == "application/json" or media.endswith("+json"):
         try:
-            canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+            canonical = json.dumps(safejson.loads(body), sort_keys=True, separators=(",", ":")).encode()
         except (ValueError, UnicodeDecodeError):
             canonical = body
     elif media == "multipart/form-data":
