@@ -23,6 +23,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+from pilotkit_backend.api.openapi import install_openapi
 from pilotkit_backend.api.routes import contracts, health, jobs, keys
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
 from pilotkit_backend.catalogue import KINDS
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for kind in KINDS:  # each pilot kind's routers (pilotkit_backend.catalogue)
         for router in kind.routers:
             app.include_router(router)
+    install_openapi(app)  # the document completed with what the shared machinery answers (api.openapi)
     mount_web(app)  # the web frontend, offline /docs, public registries, pilot reports (pilotkit_backend.web)
     return app
 

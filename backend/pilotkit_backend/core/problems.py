@@ -262,12 +262,29 @@ async def _problem_handler(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route of the app answers at this path (Starlette names only the first route's)."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Match, Route
+
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "\x00"}  # matches no route's methods: every path match is PARTIAL
+    for context in iter_route_contexts(request.app.router.routes):
+        route = getattr(context, "starlette_route", None) or context.original_route
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else None
     if detail == _phrase(exc.status_code):
         detail = None
-    return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+    return problem_response(request, exc.status_code, detail=detail, headers=headers)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> ProblemResponse:
