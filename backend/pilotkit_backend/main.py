@@ -34,7 +34,7 @@ from pilotkit_backend.core.metrics import Metrics
 from pilotkit_backend.core.middleware import RequestContextMiddleware
 from pilotkit_backend.core.problems import install_problem_handlers
 from pilotkit_backend.db.engine import make_engine, make_session_factory
-from pilotkit_backend.platform.idempotency import IdempotencyStore
+from pilotkit_backend.platform.idempotency import IdempotencyStore, ProcessOwner
 from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
 from pilotkit_backend.platform.workers import Hook, Worker
 from pilotkit_backend.web import mount_web
@@ -93,7 +93,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     writers = 1 if engine.dialect.name == "sqlite" else settings.max_concurrent_writes
     app.state.write_gate = anyio.Semaphore(writers)
     app.state.idempotency = IdempotencyStore(
-        session_factory, settings.idempotency_ttl_seconds, settings.idempotency_lock_seconds
+        session_factory, settings.idempotency_ttl_seconds, settings.idempotency_lock_seconds,
+        owner=ProcessOwner.current(settings.worker_id),
     )
     try:
         if not await run_in_threadpool(is_up_to_date, engine):
@@ -103,6 +104,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             )
     except Exception as exc:
         log.warning("could not read the database schema version (%s)", type(exc).__name__)
+    try:  # requests a crashed predecessor left unfinished never committed: their retries may run at once
+        freed = await run_in_threadpool(app.state.idempotency.free_abandoned)
+        if freed:
+            log.info("freed %d Idempotency-Key claims of requests that never finished", freed)
+    except Exception as exc:
+        log.warning("could not free abandoned Idempotency-Key claims (%s)", type(exc).__name__)
     started: list[Worker] = []
     try:
         for worker in app.state.workers:
