@@ -15,7 +15,8 @@ Rules (per API key: two keys never see each other's records):
   once; otherwise, after `lock_seconds`, a retry takes the key over with a new claim token. Nothing of an
   `in_progress` request ever committed (its response commits with its writes), so freeing it is safe; a
   request that did commit is `completed` and replays its stored answer. `complete` only succeeds for the
-  current token (compare-and-set), so even a slow original that finishes after a take-over cannot commit a second time: its transaction is rolled back and it gets 409.
+  current token (compare-and-set), so even a slow original that finishes after a take-over cannot commit a
+  second time: its transaction is rolled back and it gets 409.
 
 Concurrency: the unique (api_key_id, key) constraint decides who claims. The insert is `ON CONFLICT DO
 NOTHING` on both SQLite and PostgreSQL. SQLite serialises writers (WAL + busy timeout); PostgreSQL makes a
