@@ -6,6 +6,15 @@ Body members: `type` (a URI reference; `about:blank` for plain HTTP errors), `ti
 messages of unexpected errors, keys, database URLs or submitted values (validation errors name the field and
 the rule, never the input).
 
+Refusal types, one scheme (README "Errors"):
+- `/problems/contract/<ErrorName>` (title `<ErrorName>`, extension `contract_error`): a contract custom error,
+  whether the contract raised it (a revert, or the pre-flight simulation of a write) or the service detected the
+  same condition first (`ContractRefusal` subclasses: e.g. BeneficiaryAlreadyEnrolled from the off-chain record);
+  `<ErrorName>` is always an error some contract declares;
+- `/problems/<kebab-case-name>` (title in words): a refusal of the service itself (`/problems/invalid-cursor`,
+  `/problems/idempotency-key-missing`, `/problems/validation-error`, ...), never namespaced by pilot kind;
+- `about:blank` (title the HTTP reason phrase): plain HTTP errors of the framework (unknown path, 405).
+
 Contract reverts: a named custom error becomes `type=/problems/contract/<ErrorName>`, `title=<ErrorName>`.
 Status 422 when the error is about the request's own values (`INPUT_ERRORS`, plus Panic: out-of-range input),
 409 otherwise: the request was well formed but the contract's current state refused it (already paid, round
@@ -171,6 +180,26 @@ class ContractRejected(ProblemError):
     """A contract custom error; build it with `contract_problem`."""
 
     status, type, title = 409, "/problems/contract/UnknownRevert", "UnknownRevert"
+
+
+class ContractRefusal(ProblemError):
+    """A refusal named after a contract custom error that the service detects itself, before anything is sent.
+
+    Subclasses set `error_name` (an error some contract declares); type, title and status follow from it exactly
+    as for a revert of that error (`contract_problem`), so clients handle both the same way.
+    """
+
+    error_name: ClassVar[str] = "UnknownRevert"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.type = f"/problems/contract/{cls.error_name}"
+        cls.title = cls.error_name
+        cls.status = contract_status(cls.error_name)
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.extra.setdefault("contract_error", self.error_name)
 
 
 def contract_status(error_name: str, *, panic: bool = False) -> int:
