@@ -18,8 +18,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pilotkit.accounts.dev import dev_accounts, dev_private_keys
-    from pilotkit.chain.local import DEV_MNEMONIC
-    from pilotkit.chain.local import AnvilNode, GanacheNode, LocalNode
+    from pilotkit.chain.local import DEV_MNEMONIC, AnvilNode, GanacheNode, LocalNode
     from pilotkit.config import load_config
     from pilotkit.errors import NetworkError
 
