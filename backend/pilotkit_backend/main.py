@@ -23,17 +23,19 @@ import anyio
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+from pilotkit_backend.api.openapi import install_openapi
 from pilotkit_backend.api.routes import contracts, health, jobs, keys
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
 from pilotkit_backend.catalogue import KINDS
 from pilotkit_backend.core.body_limit import install_body_limit
 from pilotkit_backend.core.config import Settings, get_settings
+from pilotkit_backend.core.json_guard import install_json_guard
 from pilotkit_backend.core.metrics import Metrics
 from pilotkit_backend.core.middleware import RequestContextMiddleware
 from pilotkit_backend.core.problems import chain_unavailable_handler, install_problem_handlers
 from pilotkit_backend.db.engine import make_engine, make_session_factory
 from pilotkit_backend.platform.chain_context import ChainUnavailable
-from pilotkit_backend.platform.idempotency import IdempotencyStore
+from pilotkit_backend.platform.idempotency import IdempotencyStore, ProcessOwner
 from pilotkit_backend.platform.ratelimit import TokenBucketLimiter
 from pilotkit_backend.platform.workers import Hook, Worker
 from pilotkit_backend.web import mount_web
@@ -92,7 +94,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     writers = 1 if engine.dialect.name == "sqlite" else settings.max_concurrent_writes
     app.state.write_gate = anyio.Semaphore(writers)
     app.state.idempotency = IdempotencyStore(
-        session_factory, settings.idempotency_ttl_seconds, settings.idempotency_lock_seconds
+        session_factory, settings.idempotency_ttl_seconds, settings.idempotency_lock_seconds,
+        owner=ProcessOwner.current(settings.worker_id),
     )
     try:
         if not await run_in_threadpool(is_up_to_date, engine):
@@ -102,6 +105,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             )
     except Exception as exc:
         log.warning("could not read the database schema version (%s)", type(exc).__name__)
+    try:  # requests a crashed predecessor left unfinished never committed: their retries may run at once
+        freed = await run_in_threadpool(app.state.idempotency.free_abandoned)
+        if freed:
+            log.info("freed %d Idempotency-Key claims of requests that never finished", freed)
+    except Exception as exc:
+        log.warning("could not free abandoned Idempotency-Key claims (%s)", type(exc).__name__)
     started: list[Worker] = []
     try:
         for worker in app.state.workers:
@@ -137,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_exception_handler(ChainUnavailable, chain_unavailable_handler)  # 503: no chain, or a role has no signer
     install_replay_handler(app)
+    install_json_guard(app)  # inside the size limit: malformed or too deeply nested JSON bodies get 422
     install_body_limit(app, settings.max_upload_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)  # outermost: sees every answer
     app.include_router(health.router)
@@ -146,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for kind in KINDS:  # each pilot kind's routers (pilotkit_backend.catalogue)
         for router in kind.routers:
             app.include_router(router)
+    install_openapi(app)  # the document completed with what the shared machinery answers (api.openapi)
     mount_web(app)  # the web frontend, offline /docs, public registries, pilot reports (pilotkit_backend.web)
     return app
 

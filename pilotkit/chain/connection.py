@@ -66,9 +66,32 @@ def start_local_node(network: NetworkConfig, project_root: Path | None) -> Local
     raise NetworkError(f"network '{network.name}' is not a local chain")
 
 
+def ipc_provider(path: str, timeout: float) -> Any:
+    """An IPCProvider whose answers are parsed with a depth limit (pilotkit.safejson)."""
+    from web3 import IPCProvider
+
+    class DepthLimitedIPCProvider(IPCProvider):
+        decode_rpc_response = staticmethod(decode_node_answer)
+
+    return DepthLimitedIPCProvider(path, timeout=int(timeout))
+
+
+def decode_node_answer(raw_response: bytes) -> Any:
+    """A node's JSON-RPC answer, refused (NetworkError) when nested deeper than pilotkit.safejson allows."""
+    from pilotkit import safejson
+
+    try:
+        safejson.check_depth(raw_response)
+    except safejson.JSONTooDeep as exc:
+        raise NetworkError(f"the node answered with {exc}") from None
+    import json
+
+    return json.loads(raw_response)
+
+
 def connect(network: NetworkConfig, node: LocalNode | None = None, project_root: Path | None = None) -> Connection:
     """Connect to `network`, starting its local node unless one is given; refuse a wrong chain id."""
-    from web3 import IPCProvider, Web3
+    from web3 import Web3
 
     owns = False
     if network.is_local and node is None:
@@ -76,7 +99,7 @@ def connect(network: NetworkConfig, node: LocalNode | None = None, project_root:
         owns = True
     try:
         if node is not None:
-            provider = IPCProvider(node.ipc_path, timeout=int(network.timeout)) if node.ipc_path else \
+            provider = ipc_provider(node.ipc_path, network.timeout) if node.ipc_path else \
                 _http_provider(node.url, network.timeout)
         else:
             provider = _http_provider(network.resolved_url(), network.timeout)
@@ -109,6 +132,8 @@ def _http_provider(url: str, timeout: float) -> Any:
     from web3 import HTTPProvider
 
     class RedactingHTTPProvider(HTTPProvider):
+        decode_rpc_response = staticmethod(decode_node_answer)
+
         def make_request(self, method: Any, params: Any) -> Any:
             try:
                 return super().make_request(method, params)

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from pilotkit import safejson
 from pilotkit.errors import NetworkError
 
 
@@ -48,8 +49,8 @@ class RawRpc:
         http = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(http, timeout=self.timeout) as response:
-                return json.loads(response.read())
-        except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
+                return safejson.loads(response.read())  # type: ignore[no-any-return]
+        except (urllib.error.URLError, OSError, ValueError) as exc:
             raise NetworkError(f"{request['method']} to {self.url} failed: {exc}") from None
 
     def _send_ipc(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +82,11 @@ class RawRpc:
         if not stripped.endswith(b"}"):
             return None
         text = self._buffer.decode("utf-8", "replace").lstrip()
+        try:
+            safejson.check_depth(text)
+        except safejson.JSONTooDeep as exc:
+            self._buffer = b""
+            raise OSError(f"the node answered with {exc}") from None
         try:
             obj, end = json.JSONDecoder().raw_decode(text)
         except json.JSONDecodeError:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from pilotkit import safejson
 
 
 def add_network(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +24,8 @@ def add_project(parser: argparse.ArgumentParser) -> None:
 def parse_cli_value(text: str) -> Any:
     """A constructor argument from the command line: JSON when it parses (numbers, lists), else the string."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return safejson.loads(text)
+    except ValueError:
         return text
 
 

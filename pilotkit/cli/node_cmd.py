@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pilotkit.accounts.dev import dev_accounts
-    from pilotkit.chain.local import AnvilNode, GanacheNode, LocalNode
+    from pilotkit.accounts.dev import dev_accounts, dev_private_keys
+    from pilotkit.chain.local import DEV_MNEMONIC, AnvilNode, GanacheNode, LocalNode
     from pilotkit.config import load_config
     from pilotkit.errors import NetworkError
 
@@ -38,9 +38,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"  http: {node.url}")
         if node.ipc_path:
             print(f"  ipc:  {node.ipc_path}")
-        print("  dev accounts (well-known test mnemonic; never use on a real network):")
-        for signer in dev_accounts(args.accounts):
-            print(f"    {signer.label:<6} {signer.address}")
+        print("  dev accounts, funded (well-known test mnemonic; never use on a real network):")
+        for signer, key in zip(dev_accounts(args.accounts), dev_private_keys(args.accounts), strict=True):
+            print(f"    {signer.label:<6} {signer.address}  private key {key}")
+        print(f"  mnemonic: {DEV_MNEMONIC}")
         print("Press Ctrl-C to stop.", flush=True)
         threading.Event().wait()
     return 0

@@ -7,11 +7,11 @@ wall-clock throughput (which differs between any two runs).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pilotkit import safejson
 from pilotkit.errors import PilotkitError
 
 
@@ -48,8 +48,8 @@ class Diff:
 
 def _load(path: str) -> dict[str, Any]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = safejson.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         raise PilotkitError(f"{path}: not a readable replay result ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != "pilotkit-replay/1":
         raise PilotkitError(f"{path}: not a pilotkit replay result (format pilotkit-replay/1)")

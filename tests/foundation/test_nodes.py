@@ -264,3 +264,36 @@ def test_node_modules_anvil_is_the_native_binary_not_the_node_wrapper(
         assert handle.read(2) != b"#!", "stopping a Node wrapper would orphan the real anvil"
     command = find_ganache(project_root=REPO)
     assert Path(command[0]).name == "node" and command[1].endswith("cli.js")
+
+
+def test_pilotkit_node_prints_its_funded_dev_accounts_and_keys() -> None:
+    """`pilotkit node` prints each funded dev account with its key (local chains only, as Anvil does)."""
+    import os
+    import signal
+    import sys
+
+    from eth_account import Account
+
+    from pilotkit.chain.rpc import RawRpc
+
+    proc = subprocess.Popen([sys.executable, "-m", "pilotkit", "node", "--accounts", "3"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+                            env={k: v for k, v in os.environ.items() if not k.startswith("PILOTKIT_API_")})
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        accounts = [line.split() for line in lines if line.split()[:1] in (["dev0"], ["dev1"], ["dev2"])]
+        assert [a[0] for a in accounts] == ["dev0", "dev1", "dev2"], lines
+        url = next(line.split()[1] for line in lines if line.strip().startswith("http:"))
+        rpc = RawRpc(url=url)
+        for _, address, _, _, key in accounts:
+            assert Account.from_key(key).address == address  # the printed key is the account's
+            assert int(rpc.call("eth_getBalance", [address, "latest"]), 16) > 0  # and it is funded
+        assert any(line.strip().startswith("mnemonic:") for line in lines)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)

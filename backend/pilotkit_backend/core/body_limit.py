@@ -16,8 +16,12 @@ from pilotkit_backend.core.problems import ProblemResponse, problem_response, re
 class BodyTooLarge(Exception):
     """The request body passed the size limit while streaming."""
 
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit} bytes")
+        self.limit = limit
 
-def _too_large(limit: int, request_id: str | None) -> ProblemResponse:
+
+def too_large(limit: int, request_id: str | None) -> ProblemResponse:
     return problem_response(None, 413, type_="/problems/body-too-large", title="Request body too large",
                             detail=f"the request body is larger than {limit} bytes", request_id=request_id)
 
@@ -41,7 +45,7 @@ class BodyLimitMiddleware:
                     declared = -1
                 if declared > self.limit:
                     request_id = scope.get("state", {}).get("request_id")
-                    await _too_large(self.limit, request_id)(scope, receive, send)
+                    await too_large(self.limit, request_id)(scope, receive, send)
                     return
         seen = 0
 
@@ -51,7 +55,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.limit)
             return message
 
         await self.app(scope, counting_receive, send)
@@ -59,7 +63,7 @@ class BodyLimitMiddleware:
 
 async def _body_too_large(request: Request, exc: Exception) -> ProblemResponse:
     limit = request.app.state.settings.max_upload_bytes
-    return _too_large(limit, request_id_of(request))
+    return too_large(limit, request_id_of(request))
 
 
 def install_body_limit(app: FastAPI, limit: int) -> None:

@@ -6,6 +6,15 @@ Body members: `type` (a URI reference; `about:blank` for plain HTTP errors), `ti
 messages of unexpected errors, keys, database URLs or submitted values (validation errors name the field and
 the rule, never the input).
 
+Refusal types, one scheme (README "Errors"):
+- `/problems/contract/<ErrorName>` (title `<ErrorName>`, extension `contract_error`): a contract custom error,
+  whether the contract raised it (a revert, or the pre-flight simulation of a write) or the service detected the
+  same condition first (`ContractRefusal` subclasses: e.g. BeneficiaryAlreadyEnrolled from the off-chain record);
+  `<ErrorName>` is always an error some contract declares;
+- `/problems/<kebab-case-name>` (title in words): a refusal of the service itself (`/problems/invalid-cursor`,
+  `/problems/idempotency-key-missing`, `/problems/validation-error`, ...), never namespaced by pilot kind;
+- `about:blank` (title the HTTP reason phrase): plain HTTP errors of the framework (unknown path, 405).
+
 Contract reverts: a named custom error becomes `type=/problems/contract/<ErrorName>`, `title=<ErrorName>`.
 Status 422 when the error is about the request's own values (`INPUT_ERRORS`, plus Panic: out-of-range input),
 409 otherwise: the request was well formed but the contract's current state refused it (already paid, round
@@ -173,6 +182,26 @@ class ContractRejected(ProblemError):
     status, type, title = 409, "/problems/contract/UnknownRevert", "UnknownRevert"
 
 
+class ContractRefusal(ProblemError):
+    """A refusal named after a contract custom error that the service detects itself, before anything is sent.
+
+    Subclasses set `error_name` (an error some contract declares); type, title and status follow from it exactly
+    as for a revert of that error (`contract_problem`), so clients handle both the same way.
+    """
+
+    error_name: ClassVar[str] = "UnknownRevert"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.type = f"/problems/contract/{cls.error_name}"
+        cls.title = cls.error_name
+        cls.status = contract_status(cls.error_name)
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.extra.setdefault("contract_error", self.error_name)
+
+
 def contract_status(error_name: str, *, panic: bool = False) -> int:
     """422 for errors about the submitted values (and panics), 409 for state conflicts (module docstring)."""
     return 422 if panic or error_name in INPUT_ERRORS else 409
@@ -262,12 +291,29 @@ async def _problem_handler(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route of the app answers at this path (Starlette names only the first route's)."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Match, Route
+
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "\x00"}  # matches no route's methods: every path match is PARTIAL
+    for context in iter_route_contexts(request.app.router.routes):
+        route = getattr(context, "starlette_route", None) or context.original_route
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 async def _http_handler(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else None
     if detail == _phrase(exc.status_code):
         detail = None
-    return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+    return problem_response(request, exc.status_code, detail=detail, headers=headers)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> ProblemResponse:

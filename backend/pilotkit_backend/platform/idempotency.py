@@ -8,9 +8,15 @@ Rules (per API key: two keys never see each other's records):
   own writes (a job row, say) — a crash leaves both or neither;
 - a request that fails (exception or error status) rolls its writes back and releases the key, so a retry with
   the same key runs again: nothing was done;
-- a process that dies mid-request leaves `in_progress`; after `lock_seconds` a retry takes the key over with a
-  new claim token. `complete` only succeeds for the current token (compare-and-set), so even a slow original
-  that finishes after a take-over cannot commit a second time: its transaction is rolled back and it gets 409.
+- a process that dies mid-request leaves `in_progress`. Every claim records its owner (`ProcessOwner`: worker
+  id, host, pid, the pid's start time, an instance id). A restarted service frees at start-up the claims of its
+  dead predecessors (`free_abandoned`: same worker id with another instance, or the same host where that pid no
+  longer runs that process), and any request that meets a claim whose owner it can tell is gone takes it over at
+  once; otherwise, after `lock_seconds`, a retry takes the key over with a new claim token. Nothing of an
+  `in_progress` request ever committed (its response commits with its writes), so freeing it is safe; a
+  request that did commit is `completed` and replays its stored answer. `complete` only succeeds for the
+  current token (compare-and-set), so even a slow original that finishes after a take-over cannot commit a
+  second time: its transaction is rolled back and it gets 409.
 
 Concurrency: the unique (api_key_id, key) constraint decides who claims. The insert is `ON CONFLICT DO
 NOTHING` on both SQLite and PostgreSQL. SQLite serialises writers (WAL + busy timeout); PostgreSQL makes a
@@ -22,8 +28,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
+import socket
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +40,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pilotkit import safejson
 from pilotkit_backend.platform.models.access import IdempotencyRecord, IdempotencyState, utcnow
 
 KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as the IETF Idempotency-Key draft suggests
@@ -83,6 +93,64 @@ class Claim:
     token: str
 
 
+def _process_start(pid: int) -> str:
+    """The start time of `pid` in clock ticks since boot (Linux /proc), "" if unknown: pids are reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class ProcessOwner:
+    """Who holds a claim: stored as `w=<worker>;h=<host>;p=<pid>;s=<start>;i=<instance>` in `owner`."""
+
+    worker: str
+    host: str
+    pid: int
+    started: str
+    instance: str
+
+    @classmethod
+    def current(cls, worker: str | None = None) -> ProcessOwner:
+        pid = os.getpid()
+        return cls(worker or "", socket.gethostname()[:100], pid, _process_start(pid), uuid.uuid4().hex)
+
+    def encode(self) -> str:
+        return f"w={self.worker[:64]};h={self.host};p={self.pid};s={self.started};i={self.instance}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> ProcessOwner | None:
+        try:
+            fields = dict(part.split("=", 1) for part in (text or "").split(";"))
+            return cls(fields["w"], fields["h"], int(fields["p"]), fields["s"], fields["i"])
+        except (KeyError, ValueError):
+            return None
+
+    def sees_gone(self, other: ProcessOwner | None) -> bool:
+        """Whether this process can tell that `other` (a claim's owner) no longer runs."""
+        if other is None or other.instance == self.instance:
+            return False
+        if self.worker and other.worker == self.worker:
+            return True  # one process per worker id: a claim of another instance is a dead predecessor's
+        if other.host != self.host:
+            return False  # another machine: only the lock timeout can tell
+        if not _pid_alive(other.pid):
+            return True
+        return bool(other.started) and _process_start(other.pid) not in ("", other.started)  # pid reused
+
+
 def fingerprint(method: str, path: str, query: str, content_type: str | None, body: bytes) -> Fingerprint:
     """What must match for a retry to count as the same request.
 
@@ -93,7 +161,7 @@ def fingerprint(method: str, path: str, query: str, content_type: str | None, bo
     canonical = body
     if media == "application/json" or media.endswith("+json"):
         try:
-            canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+            canonical = json.dumps(safejson.loads(body), sort_keys=True, separators=(",", ":")).encode()
         except (ValueError, UnicodeDecodeError):
             canonical = body
     elif media == "multipart/form-data":
@@ -127,11 +195,13 @@ class IdempotencyStore:
         ttl_seconds: float,
         lock_seconds: float,
         clock: Callable[[], datetime] = utcnow,
+        owner: ProcessOwner | None = None,
     ) -> None:
         self._sessions = session_factory
         self.ttl = timedelta(seconds=ttl_seconds)
         self.lock = timedelta(seconds=lock_seconds)
         self._clock = clock
+        self.owner = owner or ProcessOwner.current()
 
     def claim(self, api_key_id: int, key: str, fp: Fingerprint) -> Claim:
         """Take the key for this request, or raise Replay, KeyReused or KeyInProgress."""
@@ -147,6 +217,7 @@ class IdempotencyStore:
                     "body_sha256": fp.body_sha256,
                     "state": IdempotencyState.in_progress.value,
                     "claim_token": token,
+                    "owner": self.owner.encode(),
                     "locked_at": now,
                     "created_at": now,
                     "expires_at": now + self.ttl,
@@ -180,7 +251,7 @@ class IdempotencyStore:
                             bytes(row.response_body or b""),
                         )
                     )
-                if now - row.locked_at < self.lock:
+                if now - row.locked_at < self.lock and not self.owner.sees_gone(ProcessOwner.decode(row.owner)):
                     raise KeyInProgress
                 taken = session.execute(
                     update(IdempotencyRecord)
@@ -189,7 +260,7 @@ class IdempotencyStore:
                         IdempotencyRecord.state == IdempotencyState.in_progress.value,
                         IdempotencyRecord.claim_token == row.claim_token,
                     )
-                    .values(claim_token=token, locked_at=now)
+                    .values(claim_token=token, locked_at=now, owner=self.owner.encode())
                 )
                 session.commit()
                 if taken.rowcount == 1:  # type: ignore[attr-defined]
@@ -229,6 +300,30 @@ class IdempotencyStore:
                 )
             )
             session.commit()
+
+    def free_abandoned(self) -> int:
+        """Forget the in-progress claims whose owner this process can tell is gone (a crashed predecessor's):
+        their requests wrote nothing, so a retry runs again at once. Returns how many were freed."""
+        freed = 0
+        with self._sessions() as session:
+            rows = session.execute(
+                select(IdempotencyRecord.id, IdempotencyRecord.claim_token, IdempotencyRecord.owner).where(
+                    IdempotencyRecord.state == IdempotencyState.in_progress.value,
+                    IdempotencyRecord.owner.is_not(None),
+                )
+            ).all()
+            for record_id, token, owner in rows:
+                if self.owner.sees_gone(ProcessOwner.decode(owner)):
+                    result = session.execute(
+                        delete(IdempotencyRecord).where(
+                            IdempotencyRecord.id == record_id,
+                            IdempotencyRecord.claim_token == token,
+                            IdempotencyRecord.state == IdempotencyState.in_progress.value,
+                        )
+                    )
+                    freed += int(result.rowcount)  # type: ignore[attr-defined]
+            session.commit()
+        return freed
 
     def purge_expired(self) -> int:
         """Delete records past their expiry; returns how many went."""

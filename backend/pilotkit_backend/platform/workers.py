@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pilotkit import safejson
+
 Hook = Callable[[Any], Awaitable[None] | None]  # called with the FastAPI app
 HealthCheck = Callable[[], None]  # raises when the dependency is down
 
@@ -34,7 +36,7 @@ def rpc_health_check(url: str, timeout: float = 3.0) -> HealthCheck:
         request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 (configured URL)
-                answer = json.loads(reply.read())
+                answer = safejson.loads(reply.read())
         except Exception as exc:  # the message may contain the URL (and an API key in it)
             raise ConnectionError(f"chain RPC unreachable ({type(exc).__name__})") from None
         if "result" not in answer:

@@ -13,6 +13,12 @@ import pytest
 import schemathesis
 from _domain_support import Service
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 MAX_EXAMPLES = 12
 ALL_SCOPES = ("registrar", "disburser", "approver", "merchant", "issuer", "verifier", "auditor", "admin")
@@ -21,6 +27,10 @@ KIND_OF = {"CashProgramme": "programme", "VoucherProgramme": "programme", "EcoCr
 PARAMETER_ALIASES = {"programme": ["CashProgramme", "VoucherProgramme"], "registry": ["EcoCreditRegistry",
                                                                                       "CertificateRegistry"],
                      "address": list(KIND_OF)}
+
+# Every response is checked against the OpenAPI document: documented status, media type, body schema, headers.
+DOCUMENT_CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance,
+                   response_headers_conformance]
 
 
 def _schema() -> schemathesis.BaseSchema:
@@ -67,3 +77,5 @@ def test_no_server_errors_on_a_real_chain(case: schemathesis.Case, fuzz_service:
         assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text)
         if response.status_code >= 400:
             assert response.headers["content-type"][0].startswith("application/problem+json")
+        case.validate_response(response, checks=DOCUMENT_CHECKS)  # the document tells the truth
+

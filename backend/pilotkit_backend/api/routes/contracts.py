@@ -15,9 +15,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from pilotkit_backend.api.deps import ChainDep, CurrentKey, IdempotencyDep, SessionDep, require_scope
+from pilotkit_backend.api.pagination import Cursor, CursorDep
+from pilotkit_backend.api.pagination import InvalidCursor as InvalidCursorParam
 from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
 from pilotkit_backend.catalogue import CONTRACT_TYPES, ContractKind
-from pilotkit_backend.core.problems import BadRequest, Forbidden, problem_responses
+from pilotkit_backend.core.problems import Forbidden, problem_responses
 from pilotkit_backend.platform import contract_types, registry
 from pilotkit_backend.platform.auth import AuthenticatedKey
 from pilotkit_backend.platform.indexer.queries import EventQuery, InvalidCursor
@@ -94,7 +96,7 @@ def contract_events(
     session: SessionDep,
     chain: ChainDep,
     name: Annotated[str | None, Query(max_length=128, description="only events of this name")] = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: CursorDep = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
 ) -> EventPagePublic:
@@ -103,9 +105,10 @@ def contract_events(
         raise Forbidden("reading a contract's history needs the auditor scope or a key bound to it")
     query = EventQuery(session.get_bind(), chain_id=chain.chain_id, indexer=INDEXER_NAME)  # type: ignore[arg-type]
     try:
-        page = query.page(row.address, name, after=cursor, limit=limit, descending=order == "desc")
+        page = query.page(row.address, name, after=None if cursor is None else Cursor.of(*cursor.pair()),
+                          limit=limit, descending=order == "desc")
     except InvalidCursor:
-        raise BadRequest("cursor is not one this API returned") from None
+        raise InvalidCursorParam from None
     return EventPagePublic(
         items=[EventPublic(name=e.name, block_number=e.block_number, block_timestamp=e.block_timestamp,
                            tx_hash=e.tx_hash, log_index=e.log_index, args=e.args) for e in page.items],

@@ -6,7 +6,7 @@ it asked for; `auditor` and `admin` keys also see the other jobs on the objects 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from pilotkit_backend.api.deps import CurrentKey, SessionDep
-from pilotkit_backend.core.problems import BadRequest, Conflict, NotFound, problem_responses
+from pilotkit_backend.api.pagination import Cursor, CursorDep, InvalidCursor
+from pilotkit_backend.core.problems import Conflict, NotFound, problem_responses
 from pilotkit_backend.platform.auth import AuthenticatedKey, ensure_bound
 from pilotkit_backend.platform.job_queue import get_job, request_cancel
 from pilotkit_backend.platform.models.access import Scope
@@ -93,13 +94,22 @@ def read_job(job_id: str, key: CurrentKey, session: SessionDep) -> JobPublic:
     return job_public(job)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
 @router.get("", response_model=JobPage, summary="Jobs this key may see, newest first")
 def list_jobs(
     key: CurrentKey,
     session: SessionDep,
     object: Annotated[str | None, Query(description="only jobs acting on this registered contract")] = None,
     status: Annotated[JobStatus | None, Query()] = None,
-    cursor: Annotated[str | None, Query(max_length=80)] = None,
+    cursor: CursorDep = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> JobPage:
     query = select(Job)
@@ -112,17 +122,23 @@ def list_jobs(
         query = query.where(Job.object_address == _checksum_or_none(key.binding.object_id))
     if status is not None:
         query = query.where(Job.status == status.value)
-    if cursor is not None:
-        created, _, job_id = cursor.partition("|")
+    # cursor: <created_at in microseconds>.<jobs of that instant already listed> (ties ordered by id)
+    seen_at, seen = (None, 0) if cursor is None else cursor.pair()
+    if seen_at is not None:
         try:
-            after = datetime.fromisoformat(created)
-        except ValueError:
-            raise BadRequest("cursor is not one this API returned") from None
-        query = query.where((Job.created_at < after) | ((Job.created_at == after) & (Job.id < job_id)))
-    rows = list(session.execute(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit + 1)).scalars())
+            after = EPOCH + timedelta(microseconds=seen_at)
+        except OverflowError:
+            raise InvalidCursor from None
+        query = query.where(Job.created_at <= after)
+    query = query.order_by(Job.created_at.desc(), Job.id.desc()).offset(seen).limit(limit + 1)
+    rows = list(session.execute(query).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows else None
+    next_cursor = None
+    if more and rows:
+        last = _micros(rows[-1].created_at)
+        same = sum(1 for j in rows if _micros(j.created_at) == last)
+        next_cursor = Cursor.of(last, same + (seen if seen_at == last else 0))
     return JobPage(items=[job_public(j) for j in rows], next_cursor=next_cursor)
 
 

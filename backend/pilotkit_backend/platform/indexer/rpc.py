@@ -13,6 +13,7 @@ import threading
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from pilotkit import safejson
 from pilotkit.chain.rpc import RpcError
 from pilotkit.errors import NetworkError
 
@@ -123,7 +124,9 @@ class JsonRpcClient:
                 # Only try to parse when the data so far could be a complete JSON document.
                 if chunk.rstrip()[-1:] in (b"}", b"]"):
                     try:
-                        return json.loads(b"".join(chunks))
+                        return safejson.loads(b"".join(chunks))
+                    except safejson.JSONTooDeep as exc:
+                        raise OSError(f"the node answered with {exc}") from None
                     except json.JSONDecodeError:
                         continue
         except OSError as exc:
@@ -146,7 +149,10 @@ class JsonRpcClient:
                     raise ResponseTooLarge(f"{method}: HTTP 413 (response too large)")
                 if response.status >= 400 and not data.lstrip().startswith((b"{", b"[")):
                     raise NetworkError(f"{method}: HTTP {response.status}")
-                return json.loads(data)
+                return safejson.loads(data)
+            except safejson.JSONTooDeep as exc:
+                self._close_http()
+                raise NetworkError(f"{method}: the node answered with {exc}") from None
             except (http.client.HTTPException, OSError) as exc:
                 self._close_http()
                 if attempt == 2:  # a stale keep-alive connection gets one fresh retry

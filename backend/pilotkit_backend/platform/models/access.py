@@ -98,6 +98,9 @@ class IdempotencyRecord(Base):
     state: Mapped[str] = mapped_column(String(16), default=IdempotencyState.in_progress.value)
     claim_token: Mapped[str] = mapped_column(String(64))
     locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    owner: Mapped[str | None] = mapped_column(
+        String(300), default=None, comment="the process holding the claim: worker id, host, pid, start, instance"
+    )
     response_status: Mapped[int | None] = mapped_column(Integer, default=None)
     response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

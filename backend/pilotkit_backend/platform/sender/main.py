@@ -61,9 +61,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def open_connection(network: NetworkConfig, endpoint: str | None) -> Connection:
     """A connection to a node that is already running (this process never starts one)."""
-    from web3 import IPCProvider, Web3
+    from web3 import Web3
 
-    from pilotkit.chain.connection import Connection, connect
+    from pilotkit.chain.connection import Connection, connect, ipc_provider
 
     if endpoint is None:
         if network.is_local:
@@ -75,7 +75,7 @@ def open_connection(network: NetworkConfig, endpoint: str | None) -> Connection:
     if endpoint.startswith(("http://", "https://")):
         remote = connect(dataclasses.replace(network, kind="rpc", url=endpoint))
         return Connection(reached, remote.web3, remote.chain_id, None, False)
-    web3 = Web3(IPCProvider(endpoint, timeout=int(network.timeout)))
+    web3 = Web3(ipc_provider(endpoint, network.timeout))
     if network.poa:
         from web3.middleware import ExtraDataToPOAMiddleware
 

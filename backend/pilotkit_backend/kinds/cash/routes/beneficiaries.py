@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pilotkit_backend.api.deps import ChainDep, IdempotencyDep, SessionDep, require_scope
+from pilotkit_backend.api.pagination import CursorDep
 from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
 from pilotkit_backend.core.problems import (
     BadRequest,
@@ -233,7 +234,7 @@ def lookup(programme: str, body: LookupBody, request: Request, key: Reader, sess
 def list_beneficiaries(
     programme: str, key: Reader, session: SessionDep, chain: ChainDep,
     status: Annotated[BeneficiaryState | None, Query()] = None,
-    cursor: Annotated[str | None, Query(max_length=24, description="next_cursor of the previous page")] = None,
+    cursor: CursorDep = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> BeneficiaryPage:
     row = _programme(session, chain, programme, key)
@@ -245,9 +246,7 @@ def list_beneficiaries(
     if status is not None:
         query = query.where(BeneficiaryRecord.status == status.value)
     if cursor is not None:
-        if not cursor.isdigit():
-            raise BadRequest("cursor is not one this API returned")
-        query = query.where(BeneficiaryRecord.id > int(cursor))
+        query = query.where(BeneficiaryRecord.id > cursor.id())
     rows = list(session.execute(query.order_by(BeneficiaryRecord.id).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -22,8 +22,9 @@ from pilotkit_backend.api.deps import (
     bound_to,
     require_scope,
 )
+from pilotkit_backend.api.pagination import CursorDep
 from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
-from pilotkit_backend.core.problems import BadRequest, Unprocessable, problem_responses
+from pilotkit_backend.core.problems import Unprocessable, problem_responses
 from pilotkit_backend.kinds.cash.contract import PROGRAMME
 from pilotkit_backend.kinds.cash.models.rounds import CashRound, RoundKind
 from pilotkit_backend.kinds.cash.services import rounds as cash_rounds
@@ -228,13 +229,11 @@ def list_rounds(
     key: Reader,
     session: SessionDep,
     chain: ChainDep,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: CursorDep = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RoundPage:
     row = _programme(session, chain, programme, key)
-    if cursor is not None and not cursor.isdigit():
-        raise BadRequest("cursor is not one this API returned")
-    rows = cash_rounds.list_rounds(session, chain, row.address, int(cursor) if cursor else None, limit + 1)
+    rows = cash_rounds.list_rounds(session, chain, row.address, cursor.id() if cursor else None, limit + 1)
     items = [round_public(session, chain, r) for r in rows[:limit]]
     session.commit()  # chain round ids learnt from receipts
     return RoundPage(items=items, next_cursor=str(rows[limit - 1].id) if len(rows) > limit else None)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pilotkit_backend.core.config import Settings
-from pilotkit_backend.core.problems import Conflict, NotFound, Unprocessable
+from pilotkit_backend.core.problems import ContractRefusal, NotFound, Unprocessable
 from pilotkit_backend.db.types import utcnow
 from pilotkit_backend.kinds.cash.models.beneficiaries import CHAIN_STATUS, BeneficiaryRecord, BeneficiaryState
 from pilotkit_backend.kinds.cash.services.identity import ProgrammeIdentity
@@ -86,12 +86,12 @@ def hex32(value: bytes) -> str:
     return "0x" + value.hex()
 
 
-class AlreadyEnrolled(Conflict):
-    type, title = "/problems/cash/BeneficiaryAlreadyEnrolled", "BeneficiaryAlreadyEnrolled"
+class AlreadyEnrolled(ContractRefusal):
+    error_name = "BeneficiaryAlreadyEnrolled"  # the contract would refuse the same enrolment with this error
 
 
-class WalletInUse(Conflict):
-    type, title = "/problems/cash/WalletAlreadyBound", "WalletAlreadyBound"
+class WalletInUse(ContractRefusal):
+    error_name = "WalletAlreadyBound"
 
 
 # ---------------------------------------------------------------------------------------------------------- records

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pilotkit_backend.api.deps import ChainDep, IdempotencyDep, SessionDep, SettingsDep, require_scope
+from pilotkit_backend.api.pagination import Cursor, CursorDep
 from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
-from pilotkit_backend.core.problems import BadRequest, NotFound, Unprocessable, problem_responses
+from pilotkit_backend.core.problems import NotFound, Unprocessable, problem_responses
 from pilotkit_backend.kinds.certs.contract import CERTIFICATE_REGISTRY
 from pilotkit_backend.kinds.certs.models import CertDocument, CertRecord
 from pilotkit_backend.kinds.certs.services import records as certs
@@ -206,16 +207,14 @@ def _chain_now(chain: ChainContext) -> int:
     return int(chain.web3.eth.get_block("latest")["timestamp"])
 
 
-def _page(session: Session, chain: ChainContext, address: str, kind: str, cursor: str | None, limit: int,
+def _page(session: Session, chain: ChainContext, address: str, kind: str, cursor: Cursor | None, limit: int,
           doc_hash: str | None = None) -> IssuancePage:
     query = select(CertRecord).where(CertRecord.chain_id == chain.chain_id, CertRecord.registry_address == address,
                                      CertRecord.kind == kind)
     if doc_hash is not None:
         query = query.where(CertRecord.doc_hash == doc_hash)
     if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 18:
-            raise BadRequest("cursor is not one this API returned")
-        query = query.where(CertRecord.id < int(cursor))
+        query = query.where(CertRecord.id < cursor.id())
     rows = list(session.execute(query.order_by(CertRecord.id.desc()).limit(limit + 1)).scalars())
     now = _chain_now(chain)
     items = [_issuance(chain, session, r, now) for r in rows[:limit]]
@@ -357,7 +356,7 @@ def supersede_batch(registry: RegistryPath, root: HashPath, body: BatchSupersede
 
 @router.get("/certificates", response_model=IssuancePage, summary="Single certificates issued through the service")
 def list_certificates(registry: RegistryPath, key: Reader, session: SessionDep, chain: ChainDep,
-                      cursor: Annotated[str | None, Query(max_length=20)] = None,
+                      cursor: CursorDep = None,
                       limit: Annotated[int, Query(ge=1, le=100)] = 50) -> IssuancePage:
     address = _registry(session, chain, registry, key)
     return _page(session, chain, address, "single", cursor, limit)
@@ -379,7 +378,7 @@ def read_certificate(registry: RegistryPath, doc_hash: HashPath, key: Reader, se
 
 @router.get("/batches", response_model=IssuancePage, summary="Merkle batches issued through the service")
 def list_batches(registry: RegistryPath, key: Reader, session: SessionDep, chain: ChainDep,
-                 cursor: Annotated[str | None, Query(max_length=20)] = None,
+                 cursor: CursorDep = None,
                  limit: Annotated[int, Query(ge=1, le=100)] = 50) -> IssuancePage:
     address = _registry(session, chain, registry, key)
     return _page(session, chain, address, "batch", cursor, limit)
@@ -403,7 +402,7 @@ def read_batch(registry: RegistryPath, root: HashPath, key: Reader, session: Ses
             summary="The batch's documents with their Merkle proofs, in tree order")
 def batch_proofs(registry: RegistryPath, root: HashPath, key: Reader, session: SessionDep, chain: ChainDep,
                  doc_hash: Annotated[str | None, Query(max_length=66, description="only this document")] = None,
-                 cursor: Annotated[int | None, Query(ge=0, description="next_cursor of the previous page")] = None,
+                 cursor: CursorDep = None,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ProofPage:
     address = _registry(session, chain, registry, key)
     record = _batch(session, chain, address, root)
@@ -411,7 +410,7 @@ def batch_proofs(registry: RegistryPath, root: HashPath, key: Reader, session: S
     if doc_hash is not None:
         query = query.where(CertDocument.doc_hash == certs.hash32(doc_hash, "doc_hash"))
     if cursor is not None:
-        query = query.where(CertDocument.position >= cursor)
+        query = query.where(CertDocument.position >= cursor.id())
     rows = session.execute(query.order_by(CertDocument.position).limit(limit + 1)).all()
     tree = certs.TREES.get(session, record)
     items = [DocumentProof(position=p, doc_hash=d, proof=tree.hex_proof(p)) for p, d in rows[:limit]]

@@ -8,12 +8,12 @@ never the subject or anything personal.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from pilotkit import safejson
 from pilotkit_backend.api.deps import ChainDep, SessionDep
 from pilotkit_backend.core.problems import (
     Conflict,
@@ -137,8 +137,8 @@ async def verify_vc(request: Request, session: SessionDep, chain: ChainDep) -> C
             raise ProblemError(f"a credential is at most {MAX_CREDENTIAL_BYTES} bytes", status=413,
                                type_="/problems/body-too-large", title="Request body too large")
     try:
-        credential = json.loads(bytes(body))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        credential = safejson.loads(bytes(body))
+    except ValueError:  # not UTF-8, not JSON, or nested deeper than safejson.MAX_DEPTH
         raise Unprocessable("the body must be the credential as JSON") from None
 
     def known(address: str) -> bool:

@@ -8,7 +8,6 @@ A key bound to another registry gets 404. Writes answer 202 with the job (Idempo
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -24,8 +23,9 @@ from pilotkit_backend.api.deps import (
     SettingsDep,
     require_scope,
 )
+from pilotkit_backend.api.pagination import Cursor, CursorDep
 from pilotkit_backend.api.routing import IDEMPOTENT_RESPONSES, IdempotentRoute
-from pilotkit_backend.core.problems import BadRequest, problem_responses
+from pilotkit_backend.core.problems import problem_responses
 from pilotkit_backend.db.types import utcnow
 from pilotkit_backend.kinds.credits.contract import CREDITS_REGISTRY
 from pilotkit_backend.kinds.credits.services import issuance as credits
@@ -51,13 +51,10 @@ UINT128_MAX = 2**128 - 1
 SHORT_STRING = r"^[!-~](?:[ -~]{0,30}[!-~])?$"  # 1..32 printable ASCII, no leading or trailing space
 HASH32 = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
-ID_CURSOR = re.compile(r"[0-9]{1,18}")
-EVENT_CURSOR = re.compile(r"[0-9]{1,18}\.[0-9]{1,9}")
 MAX_REASON_BYTES = 256  # the contract's MAX_REASON_LENGTH
 MAX_URI_BYTES = 512  # the contract's MAX_URI_LENGTH
 
 BatchId = Annotated[int, Path(ge=1, le=UINT64_MAX, description="the batch (= ERC-1155 token id)")]
-CursorQuery = Annotated[str | None, Query(max_length=40, description="next_cursor of the previous page")]
 LimitQuery = Annotated[int, Query(ge=1, le=100)]
 WRITE_RESPONSES = {**IDEMPOTENT_RESPONSES, **problem_responses(409, 422)}
 
@@ -78,12 +75,8 @@ def _no_controls(value: str) -> str:
     return value
 
 
-def _id_cursor(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not ID_CURSOR.fullmatch(cursor):
-        raise BadRequest("cursor is not one this API returned")
-    return int(cursor)
+def _id_cursor(cursor: Cursor | None) -> int:
+    return 0 if cursor is None else cursor.id()
 
 
 # ----------------------------------------------------------------------------------------------------- models
@@ -341,7 +334,7 @@ def create_project(registry: RegistryPath, body: ProjectCreate, key: Admin, chai
 @router.get("/projects", response_model=ProjectPage, responses=problem_responses(400),
             summary="Projects, by id (contract views)")
 def list_projects(registry: RegistryPath, key: Reader, session: SessionDep, chain: ChainDep,
-                  cursor: CursorQuery = None, limit: LimitQuery = 50) -> ProjectPage:
+                  cursor: CursorDep = None, limit: LimitQuery = 50) -> ProjectPage:
     row = _find(session, chain, registry, key)
     items, after = credits_reads.projects(chain, row.address, _id_cursor(cursor), limit)
     return ProjectPage(items=[ProjectPublic(**p) for p in items], next_cursor=None if after is None else str(after))
@@ -365,7 +358,7 @@ def issue_batch(registry: RegistryPath, body: BatchCreate, key: Verifier, chain:
 @router.get("/batches", response_model=BatchPage, responses=problem_responses(400),
             summary="Batches, by id, with supply and custody balance (contract views)")
 def list_batches(registry: RegistryPath, key: Reader, session: SessionDep, chain: ChainDep,
-                 cursor: CursorQuery = None, limit: LimitQuery = 50) -> BatchPage:
+                 cursor: CursorDep = None, limit: LimitQuery = 50) -> BatchPage:
     row = _find(session, chain, registry, key)
     items, after = credits_reads.batches(chain, row.address, _id_cursor(cursor), limit)
     return BatchPage(items=[BatchPublic(**b) for b in items], next_cursor=None if after is None else str(after))
@@ -422,13 +415,12 @@ def create_retirement(registry: RegistryPath, body: RetireBody, key: Admin, chai
 @router.get("/retirements", response_model=RetirementPage, responses=problem_responses(400),
             summary="Retirements from the event index (oldest first, or newest with order=desc)")
 def list_retirements(registry: RegistryPath, key: Reader, session: SessionDep, chain: ChainDep,
-                     cursor: Annotated[str | None, Query(max_length=64)] = None, limit: LimitQuery = 50,
+                     cursor: CursorDep = None, limit: LimitQuery = 50,
                      order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc") -> RetirementPage:
     row = _find(session, chain, registry, key)
-    if cursor is not None and not EVENT_CURSOR.fullmatch(cursor):
-        raise BadRequest("cursor is not one this API returned")
+    after = None if cursor is None else Cursor.of(*cursor.pair())
     items, next_cursor = credits_reads.retirements(session, session.get_bind(), chain,  # type: ignore[arg-type]
-                                                   row.address, cursor, limit, order == "desc")
+                                                   row.address, after, limit, order == "desc")
     return RetirementPage(items=[RetirementPublic(**r) for r in items], next_cursor=next_cursor)
 
 
