@@ -147,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ChainUnavailable, chain_unavailable_handler)  # 503: no chain, or a role has no signer
     install_replay_handler(app)
     install_json_guard(app)  # inside the size limit: malformed or too deeply nested JSON bodies get 422
-    install_body_limit(app, settings.max_upload_bytes)
+    route_limits = install_body_limit(app, settings.max_upload_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)  # outermost: sees every answer
     app.include_router(health.router)
     app.include_router(keys.router)
@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for kind in KINDS:  # each pilot kind's routers (pilotkit_backend.catalogue)
         for router in kind.routers:
             app.include_router(router)
+    route_limits.collect(app.routes)  # routes that declare a smaller body limit (x-max-body-bytes)
     install_openapi(app)  # the document completed with what the shared machinery answers (api.openapi)
     mount_web(app)  # the web frontend, offline /docs, public registries, pilot reports (pilotkit_backend.web)
     return app

@@ -94,9 +94,13 @@ def test_deep_nesting_on_every_body_route_leaves_the_process_answering(
                 response = client.request(method.upper(), _fill(path), content=body,
                                           headers={"Content-Type": "application/json"})
                 assert process.poll() is None, (method, path, process.communicate())
-                assert response.status_code == 422, (method, path, response.status_code, response.text[:300])
                 assert response.headers["content-type"].startswith("application/problem+json")
                 problem = response.json()
+                limit = document["paths"][path][method].get("x-max-body-bytes")
+                if limit is not None and len(body) > limit:  # a route's own smaller body limit comes first
+                    assert (response.status_code, problem["type"]) == (413, "/problems/body-too-large"), (method, path)
+                    continue
+                assert response.status_code == 422, (method, path, response.status_code, response.text[:300])
                 assert problem["type"] == "/problems/validation-error"
                 assert problem["max_depth"] == safejson.MAX_DEPTH
                 assert problem["errors"] == [{"field": "body", "type": "json_too_deep",

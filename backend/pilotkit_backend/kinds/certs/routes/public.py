@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from pilotkit import safejson
 from pilotkit_backend.api.deps import ChainDep, SessionDep
+from pilotkit_backend.core.body_limit import ROUTE_LIMIT_KEY
 from pilotkit_backend.core.problems import (
     Conflict,
     NotFound,
@@ -78,7 +79,8 @@ def verify_by_hash(registry: RegistryPath, doc_hash: HashPath, session: SessionD
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}}}
 CREDENTIAL_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "the Verifiable Credential as exported by .../credential"}}}}}
+    "type": "object", "description": "the Verifiable Credential as exported by .../credential"}}}},
+    ROUTE_LIMIT_KEY: MAX_CREDENTIAL_BYTES}
 
 
 @router.post("/certificate-registries/{registry}/verify", response_model=Verdict, openapi_extra=UPLOAD_BODY,
