@@ -106,7 +106,8 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # settled and past the chain's finality (no reorg can undo it); false while watched or unfinished
     finalized: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    history: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))  # reorgs: old/new block, status before
+    # reorgs that undid a settlement: old / new block, status before (SQL NULL until the first)
+    history: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 
     attempts: Mapped[list[JobAttempt]] = relationship(
         back_populates="job", order_by="JobAttempt.seq", cascade="all, delete-orphan", passive_deletes=True,

@@ -66,7 +66,8 @@ def test_reorged_out_payments_and_enrolment_are_sent_again_and_the_api_follows(s
     while not consistent():
         assert time.monotonic() < deadline, (
             service.get(rounds_path(programme, round_id), disburser).json()["progress"],
-            [i for i in indexes if prog.isPaid(chain_round, i)], lookup(service, registrar, programme, "KE-NID 777").json(),
+            [i for i in indexes if prog.isPaid(chain_round, i)],
+            lookup(service, registrar, programme, "KE-NID 777").json(),
             len(service.get(f"{base(programme)}?status=active&limit=100", registrar).json()["items"]),
             int(prog.beneficiaryCount()), count)
         time.sleep(0.05)
