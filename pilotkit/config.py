@@ -51,6 +51,12 @@ class GasSettings:
     gas_limit_multiplier: float = 1.2
 
 
+#: Finality depth per network kind, used where the node has no `finalized` block tag: Anvil's own `finalized`
+#: lags 64 blocks (two epochs of 32 slots); Ganache mines instantly and never reorganises; any other JSON-RPC
+#: chain gets two Ethereum epochs (set `finality_depth` for PoA / BFT networks with instant finality).
+FINALITY_DEPTH = {"anvil": 64, "ganache": 1, "rpc": 64}
+
+
 @dataclass(frozen=True)
 class NetworkConfig:
     """One named chain: a local node pilotkit starts, or any JSON-RPC endpoint."""
@@ -66,6 +72,12 @@ class NetworkConfig:
     gas: GasSettings = field(default_factory=GasSettings)
     hardfork: str | None = None
     block_time: float | None = None
+    finality_depth: int | None = None  # None: the default of the network's kind (FINALITY_DEPTH)
+
+    @property
+    def finality_blocks(self) -> int:
+        """How deep a block must be to count as final when the node offers no `finalized` block tag."""
+        return self.finality_depth if self.finality_depth is not None else FINALITY_DEPTH.get(self.kind, 64)
 
     @property
     def is_local(self) -> bool:
@@ -200,7 +212,7 @@ def _parse_compiler(table: dict[str, Any]) -> CompilerSettings:
 def _parse_network(name: str, table: dict[str, Any]) -> NetworkConfig:
     allowed = {
         "kind", "chain_id", "url", "evm_version", "confirmations", "poa", "timeout", "gas", "hardfork",
-        "block_time",
+        "block_time", "finality_depth",
     }
     _reject_unknown(table, allowed, f"networks.{name}")
     kind = str(table.get("kind", "rpc"))
@@ -215,6 +227,10 @@ def _parse_network(name: str, table: dict[str, Any]) -> NetworkConfig:
     confirmations = table.get("confirmations", 1)
     if not isinstance(confirmations, int) or confirmations < 0:
         raise ConfigError(f"[networks.{name}] confirmations must be a non-negative integer")
+    finality_depth = table.get("finality_depth")
+    if finality_depth is not None and (not isinstance(finality_depth, int) or isinstance(finality_depth, bool)
+                                       or finality_depth < 1):
+        raise ConfigError(f"[networks.{name}] finality_depth must be a positive integer")
     gas_table = table.get("gas", {})
     if not isinstance(gas_table, dict):
         raise ConfigError(f"[networks.{name}.gas] must be a table")
@@ -235,6 +251,7 @@ def _parse_network(name: str, table: dict[str, Any]) -> NetworkConfig:
         gas=GasSettings(**gas_table),
         hardfork=table.get("hardfork"),
         block_time=table.get("block_time"),
+        finality_depth=finality_depth,
     )
 
 

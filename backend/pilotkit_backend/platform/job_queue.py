@@ -100,6 +100,17 @@ def _strictly_increasing_now() -> datetime:
         return now
 
 
+def reorged_jobs(session: Session, object_address: str) -> dict[str, datetime]:
+    """Jobs on a registered contract that a reorg has sent back at least once, with when the last reorg was seen.
+
+    What a kind derived from such a job before that moment (an index, a status) may no longer hold: it derives
+    it again from the job's current status and the chain (the job may be in flight again, re-settled, or failed).
+    """
+    rows = session.execute(select(Job.id, Job.history).where(
+        Job.object_address == _address(object_address, "object_address"), Job.history.is_not(None))).all()
+    return {job_id: datetime.fromisoformat(history[-1]["at"]) for job_id, history in rows if history}
+
+
 def get_job(session: Session, job_id: str) -> Job | None:
     """A job with its attempts, or None."""
     return session.execute(

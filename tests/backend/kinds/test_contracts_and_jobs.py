@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from _domain_support import Service
 from pilotkit_backend.platform.chain_context import ChainContext
 from pilotkit_backend.platform.job_queue import get_job
@@ -74,7 +76,14 @@ def test_job_status_is_visible_to_its_key_and_overseers_only(service: Service) -
         session.commit()
         job_id = job.id
     body = service.wait(job_id, registrar)
-    assert body["status"] == "confirmed" and body["tx_hash"] and body["gas_used"] > 0 and body["final"]
+    assert body["status"] == "confirmed" and body["tx_hash"] and body["gas_used"] > 0 and body["reorgs"] == []
+    if not body["final"]:  # confirmed, watched until Anvil's finalized block (64 behind its head) passes it
+        service.chain.control.mine(65)
+        deadline = time.monotonic() + 10
+        while not (body := service.get(f"/v1/jobs/{job_id}", registrar).json())["final"]:
+            assert time.monotonic() < deadline, body
+            time.sleep(0.05)
+    assert body["status"] == "confirmed" and body["final"]
     assert body["object"] == programme
     assert service.get(f"/v1/jobs/{job_id}", service.key("registrar")).status_code == 404  # someone else's
     assert service.get(f"/v1/jobs/{job_id}", service.key("auditor")).status_code == 200

@@ -31,13 +31,26 @@ class JobErrorPublic(BaseModel):
     detail: str | None = None
 
 
+class JobReorg(BaseModel):
+    """A reorg that took the job's transaction out of the block that settled it (the job went back to sent)."""
+
+    at: datetime
+    status_before: str
+    old_block: int | None
+    new_block: int | None = Field(description="the block it was re-mined in when the reorg was seen, else null")
+    tx_hash: str | None
+
+
 class JobPublic(BaseModel):
-    """Where a write is. Final statuses: confirmed, failed, expired, cancelled."""
+    """Where a write is. Settled statuses: confirmed, failed, expired, cancelled; `final` once no reorg can undo it."""
 
     id: str
     kind: str
     status: JobStatus
-    final: bool
+    final: bool = Field(description="settled and final on chain: its block is at or below the node's `finalized` "
+                                    "block (else `finality_depth` deep). A settled job with final=false may still "
+                                    "go back to `sent` after a reorg")
+    reorgs: list[JobReorg] = Field(default_factory=list, description="reorgs that undid a settlement of this job")
     object: str | None = Field(description="the registered contract the job acts on")
     tx_hash: str | None
     block_number: int | None
@@ -60,7 +73,10 @@ def job_public(job: Job) -> JobPublic:
     if job.status in (JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.CANCELLED):
         error = JobErrorPublic(name=job.error_name or job.status, detail=_failure_detail(job))
     return JobPublic(
-        id=job.id, kind=job.kind, status=JobStatus(job.status), final=job.is_final, object=job.object_address,
+        id=job.id, kind=job.kind, status=JobStatus(job.status), final=job.is_irreversible,
+        reorgs=[JobReorg(at=e["at"], status_before=e.get("status_before", ""), old_block=e.get("old_block"),
+                         new_block=e.get("new_block"), tx_hash=e.get("tx_hash")) for e in job.history or []],
+        object=job.object_address,
         tx_hash=job.tx_hash, block_number=result.get("block_number"), gas_used=result.get("gas_used"), error=error,
         created_at=job.created_at, updated_at=job.updated_at, expires_at=job.expires_at, finished_at=job.finished_at,
     )

@@ -3,6 +3,12 @@
 A job is one contract call the service promised to make exactly once. It gets one nonce for life; every
 transaction signed for it (the original, fee-bumped replacements, a cancelling no-op) is a `JobAttempt` at
 that nonce, stored before it is broadcast, so whichever of them is mined can be recognised after a crash.
+
+Finality: a job settled from the chain (`confirmed`, or `failed` / `expired` / `cancelled` by a mined
+transaction at its nonce) is *watched* (`finalized` false) until the block that settled it is final: at or
+below the node's `finalized` block where it offers that tag, else `finality_depth` blocks deep. A watched
+job whose transaction a reorg removes or moves goes back to `sent` (the reorg is recorded in `history`) and
+its stored signed transaction is broadcast again. A job settled without sending anything is final at once.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,6 +104,10 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # settled and past the chain's finality (no reorg can undo it); false while watched or unfinished
+    finalized: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # reorgs that undid a settlement: old / new block, status before (SQL NULL until the first)
+    history: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 
     attempts: Mapped[list[JobAttempt]] = relationship(
         back_populates="job", order_by="JobAttempt.seq", cascade="all, delete-orphan", passive_deletes=True,
@@ -107,7 +119,13 @@ class Job(Base):
 
     @property
     def is_final(self) -> bool:
+        """Settled (a final status); it may still be undone by a reorg until `finalized`."""
         return self.job_status.is_final
+
+    @property
+    def is_irreversible(self) -> bool:
+        """Settled and final on chain (the API's `final`)."""
+        return self.job_status.is_final and bool(self.finalized)
 
     @property
     def value_wei(self) -> int:

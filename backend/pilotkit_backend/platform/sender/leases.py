@@ -3,8 +3,9 @@
 A worker only works jobs whose `lease_owner` is its id. Queued jobs are claimed up to the room a signer has
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never claim the same job; SQLite has one writer at a
 time via `BEGIN IMMEDIATE`). Leases are renewed every third of their length; an in-flight job whose lease ran
-out (a dead worker) is taken over. Every write transaction re-checks ownership with `fence` first, so a worker
-that lost a lease while paused cannot change the job any more.
+out (a dead worker) is taken over, and so is a settled job still watched for reorgs (not final yet). Every
+write transaction re-checks ownership with `fence` first, so a worker that lost a lease while paused cannot
+change the job any more.
 """
 
 from __future__ import annotations
@@ -17,12 +18,25 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from pilotkit_backend.platform.models.jobs import IN_FLIGHT_STATUSES, UNFINISHED_STATUSES, Job, JobStatus, utcnow
+from pilotkit_backend.platform.models.jobs import (
+    FINAL_STATUSES,
+    IN_FLIGHT_STATUSES,
+    UNFINISHED_STATUSES,
+    Job,
+    JobStatus,
+    utcnow,
+)
 from pilotkit_backend.platform.sender.nonces import write_session
 
 IN_FLIGHT = [s.value for s in IN_FLIGHT_STATUSES]
 UNFINISHED = [s.value for s in UNFINISHED_STATUSES]
 QUEUED = [JobStatus.QUEUED.value]
+SETTLED = [s.value for s in FINAL_STATUSES]
+
+
+def watched() -> Any:
+    """Settled from the chain (it has a nonce) but not final yet: a reorg may still undo it."""
+    return and_(Job.status.in_(SETTLED), Job.finalized.is_(False), Job.nonce.is_not(None))
 
 
 class Leases:
@@ -51,6 +65,21 @@ class Leases:
                 select(Job).where(self._ours(), Job.status.in_(statuses)).options(selectinload(Job.attempts))
                 .order_by(Job.nonce, Job.created_at, Job.id)).scalars())
 
+    def load_watched(self) -> list[Job]:
+        """Our settled jobs that are not final yet, with their attempts, lowest nonce first."""
+        with self.factory() as session:
+            return list(session.execute(
+                select(Job).where(self._ours(), watched()).options(selectinload(Job.attempts))
+                .order_by(Job.nonce, Job.created_at, Job.id)).scalars())
+
+    def fence_watched(self, session: Session, ids: Iterable[str]) -> set[str]:
+        """Inside a write transaction: lock and return those of `ids` we hold that are still watched."""
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        return set(session.execute(select(Job.id).where(
+            Job.id.in_(wanted), Job.lease_owner == self.worker_id, watched()).with_for_update()).scalars())
+
     def maintain(self, force: bool = False) -> list[str]:
         """Renew our leases and take over in-flight jobs whose lease ran out; returns the ids taken over.
 
@@ -60,12 +89,12 @@ class Leases:
             return []
         now = utcnow()
         with write_session(self.factory) as session:
-            session.execute(update(Job).where(self._ours(), Job.status.in_(UNFINISHED))
+            session.execute(update(Job).where(self._ours(), or_(Job.status.in_(UNFINISHED), watched()))
                             .values(lease_until=now + self.lease))
             free = or_(Job.lease_owner.is_(None), Job.lease_until < now)
             taken = list(session.execute(
                 select(Job.id).where(Job.chain_id == self.chain_id, Job.signer.in_(self.signers),
-                                     Job.status.in_(IN_FLIGHT), free)
+                                     or_(Job.status.in_(IN_FLIGHT), watched()), free)
                 .with_for_update(skip_locked=True)).scalars())
             if taken:
                 session.execute(update(Job).where(Job.id.in_(taken)).values(

@@ -13,6 +13,15 @@ State machine (`platform.models.jobs.JobStatus`)::
        ├─ past expires_at / cancel requested ──▶ cancelling no-op at the same nonce; if the no-op is mined:
        │      expired / cancelled; if the original is mined anyway: confirmed / failed (it happened)
        └─ nonce used on chain by none of its attempts ──▶ effect_check says done: confirmed, else failed
+    settled from the chain (confirmed, or failed / expired / cancelled by a mined transaction) ──▶ watched
+       ├─ its block is final (node's `finalized` tag, else `finality_depth` deep) ──▶ finalized (never looked at again)
+       └─ a reorg removed or moved its transaction (its block hash changed, or its nonce is unused again)
+              ──▶ sent (a "reorged" entry in history: old and new block), its mined attempt broadcast again;
+                  then as any sent job: re-mined → settled again (a revert now fails it with the decoded error)
+
+Reorgs and nonce gaps: the chain's nonce for a signer can go back below the counter. Every job at or above it
+is then in flight or watched-and-reorged; all of them are re-broadcast from their stored bytes, in nonce order,
+so no gap can wedge the signer (the counter never moves backwards: the same nonces are filled again).
 
 Rules that make it exactly once: one nonce per job for life, handed out from the database; every signed
 transaction is stored before it is broadcast; a job is only finished from what the chain says about its
@@ -76,6 +85,7 @@ CANCEL_GAS = 21_000
 FEE_CAP_MULTIPLIER = 4.0  # replacements stop bumping once an attempt pays 4× the market
 RETRY_SECONDS = 1.0  # back-off after a transient estimation or broadcast problem
 DEFER_SECONDS = 0.25  # a reverting estimate waits while earlier jobs of its signer are unfinished
+WATCH_SECONDS = 0.25  # settled, not yet final jobs are checked against the chain at most this often
 
 
 @dataclass
@@ -113,12 +123,17 @@ class SenderWorker:
 
     def __init__(self, session_factory: sessionmaker[Session], connection: Connection, signers: Iterable[Signer],
                  settings: Settings | None = None, *, errors: ErrorDecoder | None = None,
-                 worker_id: str | None = None, lease_seconds: float = 30.0, orphan_grace_seconds: float = 2.0) -> None:
+                 worker_id: str | None = None, lease_seconds: float = 30.0, orphan_grace_seconds: float = 2.0,
+                 watch_seconds: float = WATCH_SECONDS) -> None:
         self.factory = session_factory
         self.connection = connection
         self.settings = settings or Settings()
         self.chain_id = int(connection.chain_id)
         self.confirmations = max(1, int(connection.network.confirmations))
+        self.finality_depth = max(1, int(connection.network.finality_blocks))
+        self._finality_tag: bool | None = None  # does the node offer the `finalized` block tag? (None: unknown)
+        self.watch_seconds = watch_seconds
+        self._watched_at = 0.0  # monotonic time of the last watch pass
         self.gas_multiplier = float(connection.network.gas.gas_limit_multiplier)
         self.signers: dict[str, Signer] = {s.address: s for s in signers}
         if not self.signers:
@@ -136,6 +151,8 @@ class SenderWorker:
         self._pushed: dict[str, float] = {}  # job id → monotonic time of its last re-broadcast
         self._orphans: dict[str, float] = {}  # job id → when its nonce was first seen used by none of its attempts
         self._in_flight: dict[str, int] = {}
+        self._reorged: dict[str, float] = {}  # job id → when a reorg sent it back (re-broadcast as it was mined)
+        self._counts: dict[str, int] = {}  # signer → the chain's transaction count at the last look
 
     # ------------------------------------------------------------------ public API
 
@@ -150,6 +167,7 @@ class SenderWorker:
         self._sync_counters()
         self._take_over(force=True)
         self._recheck.update(self.leases.held_ids(IN_FLIGHT))
+        self._watched_at = 0.0
         self._check_in_flight(stats)
         while self._orphans:  # settle them now: the start-up pass finishes what it can decide
             time.sleep(self.orphan_grace)
@@ -222,17 +240,28 @@ class SenderWorker:
 
     def _check_in_flight(self, stats: RunStats) -> None:
         jobs = self.leases.load(IN_FLIGHT)
+        watched: list[Job] = []
+        if time.monotonic() - self._watched_at >= self.watch_seconds:
+            watched = self.leases.load_watched()
+            self._watched_at = time.monotonic()
+        if not jobs and not watched:
+            self._prune_memos(set())
+            self._in_flight = {}
+            return
+        counts = self._chain_counts({job.signer for job in jobs} | {job.signer for job in watched})
+        head_reply = self.rpc.call("eth_blockNumber", [])
+        if not head_reply.ok:
+            raise RpcTransportError(f"eth_blockNumber failed: {head_reply.message}")
+        head = int(head_reply.result, 16)
+        self._nonce_went_back(jobs, counts)
+        if watched and self._check_watched(watched, counts, head, stats):
+            jobs = self.leases.load(IN_FLIGHT)  # reorged jobs are in flight again
         self._prune_memos({job.id for job in jobs})
         self._in_flight = {}
         for job in jobs:
             self._in_flight[job.signer] = self._in_flight.get(job.signer, 0) + 1
         if not jobs:
             return
-        counts = self._chain_counts(job.signer for job in jobs)
-        head_reply = self.rpc.call("eth_blockNumber", [])
-        if not head_reply.ok:
-            raise RpcTransportError(f"eth_blockNumber failed: {head_reply.message}")
-        head = int(head_reply.result, 16)
         used = [job for job in jobs if int(job.nonce or 0) < counts[job.signer]]
         waiting = [job for job in jobs if int(job.nonce or 0) >= counts[job.signer]]
         finals = self._settle_used(used, head, counts)
@@ -241,6 +270,123 @@ class SenderWorker:
         for final in finals:
             self._in_flight[final.job.signer] -= 1
         self._push_waiting(waiting, counts, stats)
+
+    # ------------------------------------------------------------------ reorgs and finality
+
+    def _nonce_went_back(self, jobs: list[Job], counts: dict[str, int]) -> None:
+        """A signer's chain nonce below what we saw before: a reorg dropped its transactions. Every in-flight job
+        of that signer from the chain's nonce up is re-broadcast from its stored bytes (in nonce order)."""
+        for signer, count in counts.items():
+            before = self._counts.get(signer)
+            self._counts[signer] = count
+            if before is None or count >= before:
+                continue
+            log.warning("chain nonce of %s went back from %d to %d (reorg): re-broadcasting from %d up",
+                        signer, before, count, count)
+            self._recheck.update(job.id for job in jobs if job.signer == signer and int(job.nonce or 0) >= count)
+
+    def _final_point(self, head: int) -> int:
+        """The highest final block: the node's `finalized` block where it offers the tag, else head - depth."""
+        if self._finality_tag is not False:
+            reply = self.rpc.call("eth_getBlockByNumber", ["finalized", False])
+            if reply.ok and isinstance(reply.result, dict) and reply.result.get("number"):
+                self._finality_tag = True
+                return int(reply.result["number"], 16)
+            if not reply.ok and self._finality_tag is None:
+                self._finality_tag = False  # the node has no such tag: count blocks instead
+                log.info("node offers no `finalized` block tag: a block is final %d blocks deep", self.finality_depth)
+            elif self._finality_tag:
+                raise RpcTransportError(f"finalized block look-up failed: {reply.message}")
+        return head - self.finality_depth
+
+    def _check_watched(self, jobs: list[Job], counts: dict[str, int], head: int, stats: RunStats) -> bool:
+        """Settled, not yet final jobs against the chain: final ones are marked so, reorged ones go back to
+        `sent`. Returns whether any went back."""
+        numbers = sorted({int((job.result or {})["block_number"]) for job in jobs
+                          if (job.result or {}).get("block_number") is not None})
+        replies = self.rpc.many([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        hashes: dict[int, str | None] = {}
+        for number, reply in zip(numbers, replies, strict=True):
+            if not reply.ok:
+                raise RpcTransportError(f"eth_getBlockByNumber failed: {reply.message}")
+            hashes[number] = reply.result.get("hash") if isinstance(reply.result, dict) else None
+        moved: list[Job] = []
+        intact: list[Job] = []
+        for job in jobs:
+            result = job.result or {}
+            number = result.get("block_number")
+            if int(job.nonce or 0) >= counts[job.signer]:
+                moved.append(job)  # its nonce is unused again: whatever settled it is gone
+            elif number is not None and hashes.get(int(number)) != result.get("block_hash"):
+                moved.append(job)  # its block was replaced: its transaction is elsewhere, or gone
+            else:
+                intact.append(job)
+        if moved:
+            self._unsettle(moved, counts)
+        point = self._final_point(head)
+        final_counts = self._counts_at(sorted({job.signer for job in intact}), point) if intact and point >= 0 else {}
+        done = [job for job in intact if job.signer in final_counts and int(job.nonce or 0) < final_counts[job.signer]
+                and int((job.result or {}).get("block_number", 0) or 0) <= point]
+        if done:
+            self._finalize(done)
+        return bool(moved)
+
+    def _counts_at(self, signers: list[str], block: int) -> dict[str, int]:
+        replies = self.rpc.many([("eth_getTransactionCount", [s, hex(block)]) for s in signers])
+        counts: dict[str, int] = {}
+        for signer, reply in zip(signers, replies, strict=True):
+            if not reply.ok:
+                raise RpcTransportError(f"eth_getTransactionCount failed: {reply.message}")
+            counts[signer] = int(reply.result, 16)
+        return counts
+
+    def _finalize(self, jobs: list[Job]) -> None:
+        now = utcnow()
+        with nonces.write_session(self.factory) as session:
+            held = self.leases.fence_watched(session, (job.id for job in jobs))
+            if held:
+                session.execute(update(Job).where(Job.id.in_(list(held))).values(
+                    finalized=True, lease_owner=None, lease_until=None, updated_at=now))
+        log.debug("%d job(s) final", len(jobs))
+
+    def _unsettle(self, jobs: list[Job], counts: dict[str, int]) -> None:
+        """A reorg removed or moved what settled these jobs: back to `sent`, with the reorg in their history, and
+        their mined attempt (`tx_hash`) broadcast again at their own nonce."""
+        calls = [(job, attempt) for job in jobs for attempt in job.attempts]
+        replies = self.rpc.many([("eth_getTransactionReceipt", [a.tx_hash]) for _, a in calls])
+        found: dict[str, tuple[JobAttempt, dict[str, Any]]] = {}
+        for (job, attempt), reply in zip(calls, replies, strict=True):
+            if not reply.ok:
+                raise RpcTransportError(f"eth_getTransactionReceipt failed: {reply.message}")
+            if isinstance(reply.result, dict) and reply.result.get("blockNumber"):
+                found[job.id] = (attempt, reply.result)
+        now = utcnow()
+        rows: list[dict[str, Any]] = []
+        with nonces.write_session(self.factory) as session:
+            held = self.leases.fence_watched(session, (job.id for job in jobs))
+            for job in jobs:
+                if job.id not in held:
+                    continue
+                result = job.result or {}
+                mined = found.get(job.id)
+                event = {"event": "reorged", "at": now.isoformat(), "status_before": job.status,
+                         "error_before": job.error_name, "tx_hash": job.tx_hash,
+                         "old_block": result.get("block_number"), "old_block_hash": result.get("block_hash"),
+                         "new_block": int(mined[1]["blockNumber"], 16) if mined else None,
+                         "new_tx_hash": mined[0].tx_hash if mined else None,
+                         "chain_nonce": counts[job.signer]}
+                rows.append({"id": job.id, "status": JobStatus.SENT.value, "finished_at": None, "error_name": None,
+                             "result": {"reorged": event}, "history": [*(job.history or []), event],
+                             "updated_at": now, "last_error": None})
+            if rows:
+                session.execute(update(Job), rows)
+        for row in rows:
+            event = row["result"]["reorged"]
+            log.warning("job %s: reorg took its transaction out of block %s (now %s): back to sent, re-broadcasting",
+                        row["id"], event["old_block"], event["new_block"] if event["new_block"] is not None else
+                        "not on chain")
+            self._reorged[row["id"]] = time.monotonic()
+            self._recheck.add(row["id"])
 
     def _settle_used(self, jobs: list[Job], head: int, counts: dict[str, int]) -> list[_Final]:
         """Jobs whose nonce is used on chain: find which attempt was mined (or none) and decide."""
@@ -303,9 +449,11 @@ class SenderWorker:
         now = utcnow()
         with nonces.write_session(self.factory) as session:
             held = self.leases.fence(session, (f.job.id for f in finals), IN_FLIGHT)
+            # settled from the chain: watched (lease kept) until final, see _check_watched
             rows = [{"id": f.job.id, "status": f.status.value, "result": {**f.result, "worker": self.worker_id},
                      "tx_hash": f.tx_hash or f.job.tx_hash, "error_name": f.error_name, "finished_at": now,
-                     "updated_at": now, "lease_owner": None, "lease_until": None, "last_error": None}
+                     "updated_at": now, "lease_until": now + self.leases.lease, "last_error": None,
+                     "finalized": False}
                     for f in finals if f.job.id in held]
             if rows:
                 session.execute(update(Job), rows)
@@ -319,7 +467,7 @@ class SenderWorker:
         """Forget in-memory notes about jobs we no longer hold (finished, or taken over by another worker)."""
         self._recheck &= live
         self._reprice &= live
-        for memo in (self._pushed, self._orphans):
+        for memo in (self._pushed, self._orphans, self._reorged):
             for job_id in [k for k in memo if k not in live]:
                 del memo[job_id]
 
@@ -328,6 +476,7 @@ class SenderWorker:
             memo.discard(job_id)
         self._pushed.pop(job_id, None)
         self._orphans.pop(job_id, None)
+        self._reorged.pop(job_id, None)
 
     def _push_waiting(self, jobs: list[Job], counts: dict[str, int], stats: RunStats) -> None:
         """Jobs whose nonce is unused: cancel the expired, re-price the stuck, re-send the unsent."""
@@ -338,6 +487,10 @@ class SenderWorker:
         stale: list[Job] = []
         for job in jobs:
             latest = job.attempts[-1]
+            if job.id in self._reorged and time.monotonic() - self._reorged[job.id] < stuck_after:
+                if job.id in self._recheck:  # sent back by a reorg: the attempt that was mined, as it was
+                    resend.append((job, _mined_attempt(job)))
+                continue  # no expiry no-op or fee bump before the re-broadcast had its chance
             has_cancel = any(a.kind == AttemptKind.CANCEL.value for a in job.attempts)
             age = (now - (latest.sent_at or latest.created_at)).total_seconds()
             if (job.cancel_reason or now >= job.expires_at) and not has_cancel:
@@ -351,7 +504,7 @@ class SenderWorker:
             elif job.id in self._recheck and _never_sent(job) and job.nonce == counts[job.signer]:
                 stale.append(job)  # stored before a crash, never sent, next in line: is the call still valid?
             elif job.id in self._recheck or (job.status == JobStatus.SIGNED.value and _due(job, now)):
-                resend.append((job, latest))
+                resend.append((job, _mined_attempt(job)))
         reverted = self._estimate_stale(stale)
         for job in stale:
             if job.id in reverted:
@@ -360,7 +513,7 @@ class SenderWorker:
                 resend.append((job, job.attempts[-1]))
         created = self._add_attempts(new_attempts, reverted)
         stats.replaced += len(created)
-        self._broadcast(resend + created, stats)
+        self._broadcast(sorted(resend + created, key=lambda item: item[1].nonce), stats)  # no gap on the way
 
     def _market(self) -> dict[str, int]:
         try:
@@ -552,7 +705,7 @@ class SenderWorker:
             held = self.leases.fence(session, ids, QUEUED)
             rows: list[dict[str, Any]] = [
                 {"id": f.job.id, "status": f.status.value, "result": {**f.result, "worker": self.worker_id},
-                 "error_name": f.error_name,
+                 "error_name": f.error_name, "finalized": True,
                  "finished_at": now, "updated_at": now, "lease_owner": None, "lease_until": None}
                 for f in finals if f.job.id in held]
             rows += [{"id": j.id, "not_before": now + timedelta(seconds=DEFER_SECONDS), "updated_at": now}
@@ -599,6 +752,11 @@ class SenderWorker:
 def _never_sent(job: Job) -> bool:
     """Signed and stored, but no node ever accepted any of its attempts."""
     return job.status == JobStatus.SIGNED.value and all(a.sent_at is None for a in job.attempts)
+
+
+def _mined_attempt(job: Job) -> JobAttempt:
+    """The attempt `tx_hash` names (the latest, or the one a reorg took out), else the latest."""
+    return next((a for a in reversed(job.attempts) if a.tx_hash == job.tx_hash), job.attempts[-1])
 
 
 def _due(job: Job, now: datetime) -> bool:

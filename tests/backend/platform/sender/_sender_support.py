@@ -175,11 +175,12 @@ def add_jobs(db: Db, chain: Chain, payments: list[tuple[str, int]], signer: Sign
 
 
 def make_worker(db: Db, chain: Chain, signer: Signer | None = None, worker_id: str = "w1",
-                lease_seconds: float = 30.0, **settings: Any) -> SenderWorker:
+                lease_seconds: float = 30.0, watch_seconds: float | None = None, **settings: Any) -> SenderWorker:
     """An in-process worker for `signer` (default: the chain's funded signer) with Settings overrides."""
     config = Settings(database_url=db.url, **settings)
+    extra = {} if watch_seconds is None else {"watch_seconds": watch_seconds}
     return SenderWorker(db.factory, chain.connection, [signer or chain.signer], config, errors=chain.deployer.errors,
-                        worker_id=worker_id, lease_seconds=lease_seconds, orphan_grace_seconds=0.25)
+                        worker_id=worker_id, lease_seconds=lease_seconds, orphan_grace_seconds=0.25, **extra)
 
 
 def drive(worker: SenderWorker, db: Db, until: Any, timeout: float = 20.0) -> None:

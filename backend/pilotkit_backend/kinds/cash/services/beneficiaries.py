@@ -32,7 +32,7 @@ from pilotkit_backend.db.types import utcnow
 from pilotkit_backend.kinds.cash.models.beneficiaries import CHAIN_STATUS, BeneficiaryRecord, BeneficiaryState
 from pilotkit_backend.kinds.cash.services.identity import ProgrammeIdentity
 from pilotkit_backend.platform.chain_context import ChainContext
-from pilotkit_backend.platform.job_queue import NONZERO, make_effect_check
+from pilotkit_backend.platform.job_queue import NONZERO, make_effect_check, reorged_jobs
 from pilotkit_backend.platform.models.jobs import FINAL_STATUSES, Job, JobStatus
 from pilotkit_backend.platform.models.registry import RegisteredContract
 from pilotkit_backend.platform.writes import Call, submit
@@ -175,7 +175,11 @@ def enrol_batch_calldata(chain: ChainContext, ids: Sequence[bytes], wallets: Seq
 
 def settle(session: Session, chain: ChainContext, programme: str, rows: Iterable[BeneficiaryRecord] | None = None
            ) -> None:
-    """Bring the mirror up to date for records whose jobs are final (all of the programme's when `rows` is None)."""
+    """Bring the mirror up to date for records whose jobs are final (all of the programme's when `rows` is None).
+
+    A record settled from an enrolment job that a reorg has since sent back is pending again (its index may not
+    hold: the enrolment is re-sent, and may be mined at another index or fail), then settled again below."""
+    _follow_reorgs(session, chain, programme)
     base = select(BeneficiaryRecord).where(BeneficiaryRecord.chain_id == chain.chain_id,
                                            BeneficiaryRecord.programme == programme)
     if rows is None:
@@ -197,6 +201,20 @@ def settle(session: Session, chain: ChainContext, programme: str, rows: Iterable
             row.pending_job_id = None
             if row.beneficiary_index:
                 sync_from_chain(chain, row)
+    session.flush()
+
+
+def _follow_reorgs(session: Session, chain: ChainContext, programme: str) -> None:
+    reorged = reorged_jobs(session, programme)
+    if not reorged:
+        return
+    for job_id, seen in reorged.items():
+        session.execute(update(BeneficiaryRecord).where(
+            BeneficiaryRecord.chain_id == chain.chain_id, BeneficiaryRecord.programme == programme,
+            BeneficiaryRecord.enrol_job_id == job_id, BeneficiaryRecord.status != BeneficiaryState.pending.value,
+            BeneficiaryRecord.erased_at.is_(None), BeneficiaryRecord.updated_at <= seen,
+        ).values(status=BeneficiaryState.pending.value, beneficiary_index=None, updated_at=utcnow())
+            .execution_options(synchronize_session="fetch"))
     session.flush()
 
 
