@@ -14,6 +14,13 @@ from pilotkit_backend.platform.models.access import IdempotencyRecord
 from sqlalchemy import select
 
 
+def _nested(depth: int) -> Any:
+    value: Any = "a"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def _headers(token: str | None, idem: str | None | bool = True) -> dict[str, str]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if idem:
@@ -130,8 +137,8 @@ def test_the_last_admin_key_cannot_be_revoked(api: Api) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    {"label": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["a"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
-               ]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "scopes": ["auditor"]},
+    {"label": _nested(200), "scopes": ["auditor"]},
+    {"label": "x", "scopes": ["auditor"], "binding": {"a": _nested(100)}},
     {"label": "x", "scopes": ["auditor"], "binding": "programme:0x" + "f" * 40 + "\u202e"},
     {"label": "x", "scopes": ["auditor"], "binding": "programme:0x" + "\uff10" * 40},
     {"label": "x" * 201, "scopes": ["auditor"]},
