@@ -204,8 +204,8 @@ def other_admin_keys(session: Session, row: ApiKey) -> int:
 def key_events(session: Session, after: int | None = None, limit: int | None = None) -> list[KeyAuditEvent]:
     """The audit trail, oldest first (after event id `after`)."""
     query = select(KeyAuditEvent).order_by(KeyAuditEvent.id).limit(limit)
-    if after is not None:
-        query = query.where(KeyAuditEvent.id > after)
+    if after is not None:  # a cursor may exceed the 32-bit id column (PostgreSQL refuses such a literal)
+        query = query.where(KeyAuditEvent.id > min(after, 2**31 - 1))
     return list(session.scalars(query))
 
 

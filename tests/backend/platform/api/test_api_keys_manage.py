@@ -79,6 +79,9 @@ def test_pages(api: Api) -> None:
     assert rest["next_cursor"] is None
     page = api.client.get("/v1/keys/events?limit=1", headers=_headers(admin, False)).json()
     assert len(page["items"]) == 1 and page["next_cursor"] == str(page["items"][0]["id"])
+    for path in ("/v1/keys", "/v1/keys/events"):  # a valid cursor beyond every id (and a 32-bit column)
+        beyond = api.client.get(path, params={"cursor": "9" * 18}, headers=_headers(admin, False))
+        assert beyond.status_code == 200 and beyond.json() == {"items": [], "next_cursor": None}
     for bad in ("²", "99999999999999999999", "1.2"):
         refused = api.client.get("/v1/keys", params={"cursor": bad}, headers=_headers(admin, False))
         assert refused.status_code == 400 and refused.json()["type"] == "/problems/invalid-cursor"
