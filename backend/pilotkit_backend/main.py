@@ -4,6 +4,7 @@ Extension points on `app.state` (register them before the app starts):
 - `workers`: `Worker(name, start, stop)` entries; the lifespan starts them in order once the database is
   open and stops them in reverse order on shutdown (the job sender and the event indexer go here);
 - `health_checks`: name → callable that raises when its dependency is down (e.g. `rpc_health_check(url)`);
+- `health_warnings`: name → callable returning warnings (strings) that `/health` shows without failing;
 - `metrics`: `Metrics.add_gauge(...)` for gauges read at scrape time (e.g. job queue depth).
 During a request, `app.state` also has `engine`, `session_factory`, `idempotency` and `rate_limiter`.
 
@@ -24,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from pilotkit_backend.api.openapi import install_openapi
-from pilotkit_backend.api.routes import contracts, health, jobs, keys
+from pilotkit_backend.api.routes import contracts, health, jobs, keys, signers
 from pilotkit_backend.api.routing import install_commit_guard, install_replay_handler
 from pilotkit_backend.catalogue import KINDS
 from pilotkit_backend.core.body_limit import install_body_limit
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = TokenBucketLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.workers = [_idempotency_purger()]
     app.state.health_checks = {}
+    app.state.health_warnings = {}
     install_problem_handlers(app)
     app.add_exception_handler(ChainUnavailable, chain_unavailable_handler)  # 503: no chain, or a role has no signer
     install_replay_handler(app)
@@ -153,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(jobs.router)
     app.include_router(contracts.router)
+    app.include_router(signers.router)
     for kind in KINDS:  # each pilot kind's routers (pilotkit_backend.catalogue)
         for router in kind.routers:
             app.include_router(router)

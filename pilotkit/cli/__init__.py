@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "toolchain": ("toolchain_cmd", "show which anvil, ganache and solc pilotkit will use; install the solc-js shim"),
     "serve": ("serve_cmd", "run the HTTP API for field apps"),
     "api-key": ("api_key_cmd", "manage API keys: create, list, revoke"),
+    "roles": ("roles_cmd", "the contract roles the service's signers need: show, plan (dry run), grant"),
     "assess": ("assess_cmd", "decision matrix + risk register: should this pilot use a blockchain, and which?"),
     "replay": ("replay_cmd", "replay a pilot scenario (pilots/*.yaml) and write its JSON and HTML reports"),
     "compare": ("compare_cmd", "show what changed between two replay results (JSON)"),

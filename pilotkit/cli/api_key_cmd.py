@@ -122,14 +122,21 @@ def _list(session: Any, args: argparse.Namespace) -> int:
 
 
 def _revoke(session: Any, args: argparse.Namespace) -> int:
-    from pilotkit_backend.platform.auth import KeyNotFound, revoke_key
+    import sys
+
+    from pilotkit_backend.platform.auth import KeyNotFound, find_key, is_admin_key, other_admin_keys, revoke_key
 
     try:
-        row, changed = revoke_key(session, args.key)
+        row = find_key(session, args.key)
     except KeyNotFound as exc:
         raise ApiKeyError(f"{exc}; `pilotkit api-key list` shows the keys") from None
+    last_admin = is_admin_key(row) and other_admin_keys(session, row) == 0
+    row, changed = revoke_key(session, row)
     state = "revoked" if changed else "was already revoked"
     print(f"API key {row.id} ({row.prefix}) '{row.label}' {state}")
+    if changed and last_admin:
+        print("warning: that was the last active unbound admin key: no API key can now register contracts or "
+              "manage keys; create one with `pilotkit api-key create --label L --scope admin`", file=sys.stderr)
     return 0
 
 

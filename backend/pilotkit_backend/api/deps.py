@@ -128,6 +128,9 @@ class IdempotencyContext:
         self.store = store
         self.claim = claim
         self.session = session
+        #: what a replay answers instead of the response body, when that body holds something never to be
+        #: stored (the one-time secret of a new API key); None: the body itself
+        self.replay_body: bytes | None = None
 
     @property
     def key(self) -> str:

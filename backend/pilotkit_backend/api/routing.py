@@ -6,7 +6,8 @@ and committed together with everything the handler wrote: both land or neither d
 routes must not commit (the session refuses: `IdempotencyMisuse`); `session.flush()` is fine for new ids.
 An exception or an error status rolls the handler's writes back and releases the key, so a retry runs again.
 A replay (`platform.idempotency.Replay`) is answered by the app with the stored status, headers and body plus
-`Idempotent-Replayed: true`.
+`Idempotent-Replayed: true`. A handler whose answer holds a one-time secret sets `idem.replay_body` to the
+redacted body, which is what gets stored and replayed.
 """
 
 from __future__ import annotations
@@ -91,7 +92,11 @@ def _finish(context: IdempotencyContext, response: Response) -> None:
     if not isinstance(body, bytes):
         _abandon(context)
         raise IdempotencyMisuse("idempotent routes must return a complete (non-streaming) response")
-    stored = StoredResponse(response.status_code, replayable_headers(response.headers), body)
+    headers = replayable_headers(response.headers)
+    if context.replay_body is not None:  # the answer holds a one-time secret: store the redacted body instead
+        body = context.replay_body
+        headers.pop("content-length", None)
+    stored = StoredResponse(response.status_code, headers, body)
     try:
         context.store.complete(session, context.claim, stored)
         session.info[_COMMITTING] = True

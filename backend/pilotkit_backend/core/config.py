@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         default=None, description="stable sender worker id: a restart with the same id resumes its jobs at once"
     )
     run_workers: bool = Field(default=True, description="run the job sender and the event indexer in this process")
+    signer_low_balance_wei: int = Field(
+        default=10**16, ge=0,
+        description="GET /health warns when a service signer holds less gas money than this (0: never; "
+        "free-gas networks)",
+    )
     max_upload_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="largest request body accepted")
     max_concurrent_writes: int = Field(
         default=16, ge=1, le=32, description="writing requests handled at once on PostgreSQL (SQLite: one at a time)"

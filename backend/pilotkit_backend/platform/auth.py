@@ -1,4 +1,4 @@
-"""API keys: generate, store hashed, authenticate, list, revoke; object bindings.
+"""API keys: generate, store hashed, authenticate, list, revoke; object bindings; the audit trail of changes.
 
 A token is `pk_<prefix>_<secret>`: 12 hex characters of public prefix (the lookup id, safe to show and log)
 and 43 url-safe characters (256 random bits). Only SHA-256 of the whole token is stored, compared with
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from pilotkit_backend.core.problems import NotFound
 from pilotkit_backend.platform.models.access import ApiKey, BindingKind, Scope, utcnow
+from pilotkit_backend.platform.models.key_audit import KeyAuditEvent
 
 TOKEN_RE = re.compile(r"pk_([0-9a-f]{12})_[A-Za-z0-9_-]{43}")
 _DUMMY_HASH = hashlib.sha256(b"pilotkit: no such key").hexdigest()
@@ -138,9 +139,14 @@ def authenticate(session: Session, token: str | None, now: datetime | None = Non
 
 
 def create_key(
-    session: Session, label: str, scopes: Iterable[Scope | str], binding: Binding | None = None
+    session: Session, label: str, scopes: Iterable[Scope | str], binding: Binding | None = None, *,
+    actor: AuthenticatedKey | None = None, commit: bool = True,
 ) -> tuple[ApiKey, str]:
-    """Store a new key and return (row, token). The token exists only in this return value: show it once."""
+    """Store a new key and return (row, token). The token exists only in this return value: show it once.
+
+    An audit event records the creation by `actor` (None: the `pilotkit api-key` command). With `commit=False`
+    the writes are only flushed (idempotent routes commit them with their stored answer).
+    """
     chosen = sorted({Scope(s).value for s in scopes})
     if not chosen:
         raise ValueError("a key needs at least one scope")
@@ -158,14 +164,49 @@ def create_key(
             bound_id=binding.object_id if binding else None,
             created_at=utcnow(),
         )
+        if session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is not None:
+            continue  # a prefix collision (48 random bits): draw again
         session.add(row)
         try:
-            session.commit()
-        except IntegrityError:  # prefix collision (48 random bits): draw again
+            session.flush()
+            _audit(session, "created", row, actor)
+            if commit:
+                session.commit()
+        except IntegrityError:  # a concurrent key drew the same prefix
+            if not commit:
+                raise
             session.rollback()
             continue
         return row, token
     raise RuntimeError("could not draw a unique key prefix")
+
+
+def _audit(session: Session, action: str, row: ApiKey, actor: AuthenticatedKey | None) -> None:
+    binding = f"{row.bound_kind}:{row.bound_id}" if row.bound_kind else None
+    session.add(KeyAuditEvent(
+        at=utcnow(), action=action, key_id=row.id, actor_key_id=actor.id if actor is not None else None,
+        actor=f"api-key {actor.id} ({actor.prefix})" if actor is not None else "cli",
+        detail={"label": row.label, "scopes": list(row.scopes), "binding": binding},
+    ))
+    session.flush()
+
+
+def is_admin_key(row: ApiKey) -> bool:
+    """An active, unbound key with the admin scope: one that can manage every key and contract."""
+    return row.revoked_at is None and row.bound_kind is None and Scope.admin.value in row.scopes
+
+
+def other_admin_keys(session: Session, row: ApiKey) -> int:
+    """How many unbound admin keys stay active if `row` is revoked."""
+    return sum(1 for k in list_keys(session) if k.id != row.id and is_admin_key(k))
+
+
+def key_events(session: Session, after: int | None = None, limit: int | None = None) -> list[KeyAuditEvent]:
+    """The audit trail, oldest first (after event id `after`)."""
+    query = select(KeyAuditEvent).order_by(KeyAuditEvent.id).limit(limit)
+    if after is not None:  # a cursor may exceed the 32-bit id column (PostgreSQL refuses such a literal)
+        query = query.where(KeyAuditEvent.id > min(after, 2**31 - 1))
+    return list(session.scalars(query))
 
 
 def list_keys(session: Session) -> list[ApiKey]:
@@ -184,13 +225,17 @@ def find_key(session: Session, id_or_prefix: str) -> ApiKey:
     return row
 
 
-def revoke_key(session: Session, id_or_prefix: str) -> tuple[ApiKey, bool]:
-    """Revoke a key (by id or prefix); returns (row, True) if it was active until now."""
-    row = find_key(session, id_or_prefix)
+def revoke_key(session: Session, id_or_prefix: str | ApiKey, *, actor: AuthenticatedKey | None = None,
+               commit: bool = True) -> tuple[ApiKey, bool]:
+    """Revoke a key (by id, prefix or row); returns (row, True) if it was active until now (audited)."""
+    row = id_or_prefix if isinstance(id_or_prefix, ApiKey) else find_key(session, id_or_prefix)
     if row.revoked_at is not None:
         return row, False
     row.revoked_at = utcnow()
-    session.commit()
+    session.flush()
+    _audit(session, "revoked", row, actor)
+    if commit:
+        session.commit()
     return row, True
 
 

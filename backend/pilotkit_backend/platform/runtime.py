@@ -1,8 +1,9 @@
 """Connecting the app to its chain: the `ChainContext`, the job sender and the event indexer as app workers.
 
 `attach_chain(app, chain)` makes the domain routes work (without it they answer 503), registers the chain's
-health check, and (with `settings.run_workers`) runs one sender worker for all role signers and one indexer
-following every registered contract, each on its own thread. The indexer notices contracts registered while
+health check and the signers' health warnings (low gas money, a role not granted), and (with
+`settings.run_workers`) runs one sender worker for all role signers and one indexer following every registered
+contract, each on its own thread. The indexer notices contracts registered while
 it runs and follows them from their deployment block.
 """
 
@@ -187,6 +188,12 @@ def attach_chain(app: FastAPI, chain: ChainContext, *, workers: bool | None = No
         url = chain.connection.network.resolved_url()
     if url is not None and "chain" not in app.state.health_checks:
         app.state.health_checks["chain"] = rpc_health_check(url)
+    warnings = getattr(app.state, "health_warnings", None)
+    if warnings is not None and "signers" not in warnings:
+        from pilotkit_backend.platform.signers import health_warnings
+
+        warnings["signers"] = health_warnings(chain, lambda: app.state.session_factory(),
+                                              settings.signer_low_balance_wei)
     if settings.run_workers if workers is None else workers:
         app.state.workers.extend([sender_worker(chain, settings), indexer_worker(chain, settings)])
 

@@ -6,7 +6,7 @@ import logging
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from pilotkit_backend.core.metrics import Metrics
@@ -19,6 +19,9 @@ router = APIRouter(tags=["operations"])
 class HealthPublic(BaseModel):
     status: Literal["ok"]
     checks: dict[str, Literal["ok"]]
+    warnings: list[str] | None = Field(
+        default=None, description="present only when there are any: what needs attention soon without making the "
+        "service unready (a signer low on gas money, a contract role not granted; see GET /v1/signers)")
 
 
 def database_check(request: Request) -> HealthCheck:
@@ -32,6 +35,7 @@ def database_check(request: Request) -> HealthCheck:
 @router.get(
     "/health",
     response_model=HealthPublic,
+    response_model_exclude_none=True,
     responses=problem_responses(503),
     summary="Is the service ready: database reachable, and the chain if one is configured",
 )
@@ -46,7 +50,8 @@ def health(request: Request) -> Response | HealthPublic:
             log.warning("health check %s failed (%s)", name, type(exc).__name__)
             results[name] = "unavailable"
     if all(value == "ok" for value in results.values()):
-        return HealthPublic(status="ok", checks={name: "ok" for name in results})
+        return HealthPublic(status="ok", checks={name: "ok" for name in results},
+                            warnings=_warnings(request) or None)
     down = ", ".join(name for name, value in results.items() if value != "ok")
     return problem_response(
         request,
@@ -57,6 +62,17 @@ def health(request: Request) -> Response | HealthPublic:
         extra={"checks": results},
         headers={"Retry-After": "5"},
     )
+
+
+def _warnings(request: Request) -> list[str]:
+    found: list[str] = []
+    for name, source in getattr(request.app.state, "health_warnings", {}).items():
+        try:
+            found.extend(source())
+        except Exception as exc:
+            log.warning("health warning source %s failed (%s)", name, type(exc).__name__)
+            found.append(f"{name}: could not be checked")
+    return found
 
 
 @router.get(
