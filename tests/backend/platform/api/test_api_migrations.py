@@ -29,7 +29,7 @@ MIGRATION_OF = {
     f"{PLATFORM}.access": "0001_access", f"{PLATFORM}.jobs": "0002_jobs", f"{PLATFORM}.index": "0003_index",
     f"{PLATFORM}.registry": "0004_registry", f"{KINDS}.cash.models.beneficiaries": "0005_cash",
     f"{KINDS}.credits.models": "0006_credits", f"{KINDS}.certs.models": "0007_certs",
-    f"{KINDS}.cash.models.rounds": "0008_rounds", f"{PLATFORM}.key_audit": "0011_key_audit",
+    f"{KINDS}.cash.models.rounds": "0008_rounds", f"{PLATFORM}.key_audit": "0012_key_audit",
 }
 
 

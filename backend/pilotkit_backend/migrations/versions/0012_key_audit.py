@@ -1,7 +1,7 @@
 """key audit: who created or revoked which API key, when (`api_key_events`).
 
-Revision ID: 0011_key_audit
-Revises: 0010_idempotency_owner
+Revision ID: 0012_key_audit
+Revises: 0011_job_finality
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_key_audit"
-down_revision: str | None = "0010_idempotency_owner"
+revision: str = "0012_key_audit"
+down_revision: str | None = "0011_job_finality"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
