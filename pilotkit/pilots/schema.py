@@ -227,7 +227,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                                        "(\"= beneficiaries - 1\") or one value per size ({small: 300, full: 10000})",
                         "oneOf": [
                         {"type": ["number", "string", "boolean"],
-                         "description": "a value at every size, or a formula of the actor counts: \"= beneficiaries - 1\""},
+                         "description": "a value at every size, or a formula: \"= beneficiaries - 1\""},
                         {"type": "object", "minProperties": 1, "additionalProperties": False,
                          "description": "one value per size: {small: 300, full: 10000}",
                          "properties": {size: {"type": ["number", "string", "boolean"]} for size in SIZES}},

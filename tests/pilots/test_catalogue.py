@@ -1,4 +1,4 @@
-"""Every catalogue scenario replays green at its CI size, and one at its full size (the rest with PILOTKIT_PILOTS_FULL=1)."""
+"""Every catalogue scenario replays green at its CI size, one also at full size (the rest: PILOTKIT_PILOTS_FULL=1)."""
 
 from __future__ import annotations
 

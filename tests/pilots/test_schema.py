@@ -12,6 +12,8 @@ from pilotkit.pilots.scenario import base_units, duration, load_scenario, unix_t
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = sorted((ROOT / "pilots").glob("*.yaml"))
 BASE = (ROOT / "pilots" / "safety-net-push.yaml").read_text()
+ENROLLED = '    cash.enrolled: "= beneficiaries"\n'
+PAYMENTS = '    cash.payments: "= 2 * beneficiaries - 2"    # january pays everyone; february skips the two suspended\n'
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -114,8 +116,9 @@ def test_units() -> None:
 
 
 def test_expectations_as_formulas_and_per_size_values_hold_at_each_size(tmp_path: Path) -> None:
-    text = BASE.replace("    cash.enrolled: 300\n", "    cash.enrolled: \"= beneficiaries\"\n") \
-               .replace("    cash.payments: 598\n", "    cash.payments: {small: 598, full: 19998}\n")
+    text = BASE.replace(ENROLLED, "    cash.enrolled: \"= beneficiaries\"\n") \
+               .replace(PAYMENTS, "    cash.payments: {small: 598, full: 19998}\n")
+    assert text != BASE
     scenario = load_scenario(write(tmp_path, text))
     small, full = scenario.expected_final(full=False), scenario.expected_final(full=True)
     assert (small["cash.enrolled"], full["cash.enrolled"]) == (300, 10_000)
@@ -133,7 +136,7 @@ def test_expectations_as_formulas_and_per_size_values_hold_at_each_size(tmp_path
     ("{small: 300, full: \"= oops\"}", "unknown name 'oops'"),
 ])
 def test_bad_expectation_formulas_name_the_line(tmp_path: Path, written: str, problem: str) -> None:
-    text = BASE.replace("    cash.enrolled: 300\n", f"    cash.enrolled: {written}\n")
+    text = BASE.replace(ENROLLED, f"    cash.enrolled: {written}\n")
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
@@ -143,13 +146,13 @@ def test_bad_expectation_formulas_name_the_line(tmp_path: Path, written: str, pr
 
 def test_per_size_value_without_a_declared_full_size(tmp_path: Path) -> None:
     text = BASE.replace("  full: {beneficiaries: 10000}\n", "") \
-               .replace("    cash.enrolled: 300\n", "    cash.enrolled: {small: 300, full: 10000}\n")
+               .replace(ENROLLED, "    cash.enrolled: {small: 300, full: 10000}\n")
     with pytest.raises(ScenarioError, match="no full size is declared"):
         load_scenario(write(tmp_path, text))
 
 
 def test_unknown_size_key_is_refused_with_its_line(tmp_path: Path) -> None:
-    text = BASE.replace("    cash.enrolled: 300\n", "    cash.enrolled: {small: 300, huge: 10000}\n")
+    text = BASE.replace(ENROLLED, "    cash.enrolled: {small: 300, huge: 10000}\n")
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
