@@ -70,6 +70,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"pilotkit {args.command}: interrupted; local chains were stopped", file=sys.stderr)
         return 130
+    except Exception as exc:  # anything else: where it happened in one line; the traceback only with --verbose
+        if args.verbose:
+            raise
+        print(f"pilotkit {args.command}: error: {_where(exc)}{type(exc).__name__}: {exc} "
+              "(run with --verbose for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _where(exc: BaseException) -> str:
+    """`file:line in function: ` of the innermost frame outside pilotkit and installed libraries (a user's
+    script), else of the innermost frame."""
+    import traceback
+    from pathlib import Path
+
+    package = str(Path(__file__).resolve().parents[1])
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    outside = [f for f in frames if not f.filename.startswith(package) and "site-packages" not in f.filename
+               and not f.filename.startswith("<")]
+    frame = (outside or frames)[-1]
+    return f"{frame.filename}:{frame.lineno} in {frame.name}: "
 
 
 if __name__ == "__main__":
