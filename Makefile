@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: setup system-deps demo test test-fast brownie-check benchmarks clean
 
@@ -27,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 
 ## The main job: start a local Anvil, compile, deploy the core contracts, print them.
 demo: setup
-	$(BIN)/pilotkit demo --serve
+	$(BIN)/pilotkit demo --serve $(DEMO_ARGS)
 
 ## Every test (Anvil, Ganache, the Brownie check). PYTEST_ARGS="-m 'not brownie'" narrows it.
 test: setup
