@@ -37,6 +37,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, summary) in COMMANDS.items():
         command = sub.add_parser(name, help=summary, description=summary)
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="log progress (never keys or personal data); also accepted before the command")
         command.set_defaults(_module=module)
         if name == chosen:
             importlib.import_module(f"pilotkit.cli.{module}").add_arguments(command)
