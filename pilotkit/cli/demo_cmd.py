@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
               f"at {session.connection.endpoint} (chain id {session.chain_id})", flush=True)
         run_main(script, session)
         record = session.deployer.record
+        ours = {alias for _, alias, _, _ in session.deployer.activity}  # not other commands' rows of the record
         rows = [[e.alias, e.address, str(e.block), f"{_gas(session, e.tx_hash):,}"]
-                for e in sorted(record.contracts.values(), key=lambda e: e.block)]
+                for e in sorted(record.contracts.values(), key=lambda e: e.block) if e.alias in ours]
         print_table(rows, ["contract", "address", "block", "deploy gas"])
         print(f"deployer {session.signer.address} ({session.signer.label}); record {record.path}")
         print(f"done in {time.perf_counter() - started:.1f}s")
