@@ -87,3 +87,27 @@ def test_demo_lists_only_what_its_script_deployed(tmp_path: Path) -> None:
     assert "stray-registry" not in done.stdout
     table = {line.split()[0] for line in done.stdout.splitlines() if line.startswith(CORE)}
     assert table == set(CORE)
+
+
+def test_demo_kept_running_stops_cleanly_on_sigterm() -> None:
+    """SIGTERM (a service manager, `kill`) stops the chain and removes its folder and endpoint file, as Ctrl-C does."""
+    import json
+    import signal
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "pilotkit", "demo", "--keep-running"], cwd=REPO, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    endpoint = REPO / ".pilotkit" / "node-local.json"
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 300
+        for line in process.stdout:
+            if "chain kept running" in line or time.monotonic() > deadline:
+                break
+        published = json.loads(endpoint.read_text())
+        assert published["pid"] == process.pid and Path(published["ipc"]).exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 130
+    assert not Path(published["ipc"]).parent.exists() and not endpoint.exists()
