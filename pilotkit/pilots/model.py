@@ -132,7 +132,7 @@ def evaluate_formula(text: str, counts: dict[str, int]) -> int | float:
 
     def value(node: ast.AST) -> int | float:
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return node.value  # type: ignore[no-any-return]
+            return node.value  # type: ignore[return-value]
         if isinstance(node, ast.Name):
             if node.id not in ACTOR_NAMES:
                 raise FormulaError(f"unknown name '{node.id}'; formulas may use {', '.join(ACTOR_NAMES)}")
