@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: setup system-deps demo test test-fast brownie-check benchmarks clean
 
@@ -20,14 +21,14 @@ $(VENV)/.installed: pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (Debian: apt-get install nodejs npm)"; exit 1; }
-	@# `npm install` rather than `npm ci`: the lock cannot list Anvil's other-platform optional packages when
-	@# the registry mirror lacks them, which `npm ci` treats as an error. Versions are exact in package.json.
+	@# The lock lists Anvil's binary package for every platform, so `npm install` leaves it unchanged on any machine
+	@# (tests/test_packaging.py checks it). Versions are exact in package.json.
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ## The main job: start a local Anvil, compile, deploy the core contracts, print them.
 demo: setup
-	$(BIN)/pilotkit demo --serve
+	$(BIN)/pilotkit demo --serve $(DEMO_ARGS)
 
 ## Every test (Anvil, Ganache, the Brownie check). PYTEST_ARGS="-m 'not brownie'" narrows it.
 test: setup

@@ -39,5 +39,9 @@ class DeploymentError(PilotkitError):
     """A deployment failed, or a deployment record is inconsistent with the chain."""
 
 
+class NoCodeError(DeploymentError):
+    """A handle or a record points at an address without code on this chain: nothing is sent there."""
+
+
 class ArtifactNotFound(PilotkitError):
     """No compiled artifact exists under the requested contract name."""

@@ -30,6 +30,8 @@ class Session:
     signer: Signer
     accounts: list[Signer]
     deployer: Deployer
+    #: how the chain was reached when it was not started for this session ("attached to ... at URL"), else ""
+    attached: str = ""
 
     @property
     def network(self) -> str:
@@ -75,20 +77,39 @@ def resolve_signer(connection: Connection, account: str | None, dev: list[Signer
 
 @contextmanager
 def open_session(project: Project | None = None, network: str | None = None,
-                 account: str | None = None) -> Iterator[Session]:
-    """Connect (starting a local chain if the network is one), compile for it, and pick the signer."""
+                 account: str | None = None, rpc: str | None = None,
+                 attach_running: bool = False) -> Iterator[Session]:
+    """Connect, compile for the network, and pick the signer.
+
+    `rpc` attaches to a node already running there (a local network stays local: dev accounts). Otherwise a
+    local network's chain is started for the session, unless `attach_running` and a `pilotkit node` (or
+    `pilotkit demo`) of this project runs it: then the session attaches to that one.
+    """
     from pilotkit.accounts.dev import dev_accounts
-    from pilotkit.chain.connection import connect
+    from pilotkit.chain import endpoint
+    from pilotkit.chain.connection import attach, connect
     from pilotkit.deploy.deployer import Deployer
     from pilotkit.project import Project
 
     project = project or Project.load()
     config = project.config.network(network)
     project.artifacts(config.name)  # compile before starting anything
-    with connect(config, project_root=project.root) as connection:
+    attached = ""
+    if rpc is None and attach_running and config.is_local:
+        running = endpoint.find(project.root, config.name)
+        if running is not None:
+            rpc = running.get("ipc") or running["url"]
+            attached = f"attached to the running pilotkit node at {running['url']} (chain id {running['chain_id']})"
+    elif rpc is not None:
+        from pilotkit.chain.connection import _redact
+
+        attached = f"attached to {_redact(rpc)}"
+    opened = attach(config, rpc) if rpc is not None else connect(config, project_root=project.root)
+    with opened as connection:
         dev = dev_accounts() if connection.is_local else []
         signer = resolve_signer(connection, account, dev)
-        session = Session(project, connection, signer, dev or [signer], Deployer(project, connection, signer))
+        session = Session(project, connection, signer, dev or [signer], Deployer(project, connection, signer),
+                          attached)
         _CURRENT.append(session)
         try:
             yield session

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from pilotkit.errors import PilotkitError
 from pilotkit.runtime import Session
 
 DAY = 24 * 60 * 60
@@ -20,7 +21,8 @@ def main(session: Session) -> dict[str, str]:
     token = os.environ.get("PILOTKIT_SETTLEMENT_TOKEN")
     if token is None:
         if not session.connection.is_local:
-            raise SystemExit("set PILOTKIT_SETTLEMENT_TOKEN to the ERC-20 address the programme settles in")
+            raise PilotkitError(f"network '{session.network}' is not a local chain: set PILOTKIT_SETTLEMENT_TOKEN "
+                                "to the address of the ERC-20 the programme pays in (no test token is deployed there)")
         token = session.deploy("TestStablecoin", "Test USD", "tUSD", admin).address
     programme_config = (
         admin,          # admin (use a multisig or timelock on real networks)

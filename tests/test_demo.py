@@ -73,3 +73,41 @@ def test_demo_serve_registers_the_contracts_serves_the_api_and_stops_everything(
     assert "Traceback" not in err
     chain_line = next(line for line in lines if line.startswith("chain: anvil"))
     assert not Path(chain_line.split(" at ")[1].split(" ")[0]).exists(), "the demo's Anvil must be stopped"
+
+
+def test_demo_lists_only_what_its_script_deployed(tmp_path: Path) -> None:
+    """A `pilotkit deploy --alias` into the same local record earlier is not a row of the demo's table."""
+    stray = subprocess.run([sys.executable, "-m", "pilotkit", "deploy", "CertificateRegistry",
+                            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "--alias", "stray-registry"], cwd=REPO,
+                           capture_output=True, text=True, timeout=300)
+    assert stray.returncode == 0, stray.stderr
+    done = subprocess.run([sys.executable, "-m", "pilotkit", "demo"], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "stray-registry" not in done.stdout
+    table = {line.split()[0] for line in done.stdout.splitlines() if line.startswith(CORE)}
+    assert table == set(CORE)
+
+
+def test_demo_kept_running_stops_cleanly_on_sigterm() -> None:
+    """SIGTERM (a service manager, `kill`) stops the chain and removes its folder and endpoint file, as Ctrl-C does."""
+    import json
+    import signal
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "pilotkit", "demo", "--keep-running"], cwd=REPO, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    endpoint = REPO / ".pilotkit" / "node-local.json"
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 300
+        for line in process.stdout:
+            if "chain kept running" in line or time.monotonic() > deadline:
+                break
+        published = json.loads(endpoint.read_text())
+        assert published["pid"] == process.pid and Path(published["ipc"]).exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 130
+    assert not Path(published["ipc"]).parent.exists() and not endpoint.exists()

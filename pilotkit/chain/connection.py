@@ -126,6 +126,33 @@ def connect(network: NetworkConfig, node: LocalNode | None = None, project_root:
         raise
 
 
+def attach(network: NetworkConfig, endpoint: str) -> Connection:
+    """A connection to a node that is already running at `endpoint` (an http(s) URL or an IPC socket path).
+
+    The network keeps its kind (a local chain stays local: dev accounts, a git-ignored record); nothing is started
+    and closing the connection stops nothing. The configured chain id is checked as by `connect`.
+    """
+    import dataclasses
+
+    reached = dataclasses.replace(network, url=endpoint)
+    if endpoint.startswith(("http://", "https://")):
+        remote = connect(dataclasses.replace(network, kind="rpc", url=endpoint))
+        return Connection(reached, remote.web3, remote.chain_id, None, False)
+    from web3 import IPCProvider, Web3
+
+    if not Path(endpoint).exists():
+        raise NetworkError(f"no node at {endpoint}: pass --rpc http://HOST:PORT or the IPC socket of a running node")
+    web3 = Web3(IPCProvider(endpoint, timeout=int(network.timeout)))
+    try:
+        chain_id = int(web3.eth.chain_id)
+    except Exception as exc:
+        raise NetworkError(f"cannot reach the node at {endpoint}: {type(exc).__name__}") from None
+    if network.chain_id is not None and chain_id != network.chain_id:
+        raise ChainIdMismatch(f"the node at {endpoint} answered chain id {chain_id}, network '{network.name}' is "
+                              f"configured for {network.chain_id}; nothing was sent")
+    return Connection(reached, web3, chain_id, None, False)
+
+
 def _http_provider(url: str, timeout: float) -> Any:
     """An HTTPProvider whose transport errors never quote the url (requests' messages include it)."""
     from requests.exceptions import RequestException

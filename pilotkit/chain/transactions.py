@@ -62,6 +62,8 @@ class TransactionSender:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        #: when a list (pilotkit run sets one), every receipt waited for is logged as (tx hash, gas used)
+        self.sent: list[tuple[str, int]] | None = None
         self._nonces: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -147,6 +149,8 @@ class TransactionSender:
             if time.monotonic() > deadline:
                 raise NetworkError(f"{tx_hash} did not reach {confirmations} confirmations within {limit:.0f}s")
             time.sleep(0.5)
+        if self.sent is not None and all(tx_hash != logged for logged, _ in self.sent):
+            self.sent.append((tx_hash, int(receipt["gasUsed"])))
         return receipt
 
     def find_receipt(self, tx_hash: str) -> Any | None:

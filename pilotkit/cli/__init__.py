@@ -38,6 +38,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, summary) in COMMANDS.items():
         command = sub.add_parser(name, help=summary, description=summary)
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="log progress (never keys or personal data); also accepted before the command")
         command.set_defaults(_module=module)
         if name == chosen:
             importlib.import_module(f"pilotkit.cli.{module}").add_arguments(command)
@@ -71,6 +73,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"pilotkit {args.command}: interrupted; local chains were stopped", file=sys.stderr)
         return 130
+    except Exception as exc:  # anything else: where it happened in one line; the traceback only with --verbose
+        if args.verbose:
+            raise
+        print(f"pilotkit {args.command}: error: {_where(exc)}{type(exc).__name__}: {exc} "
+              "(run with --verbose for the traceback)", file=sys.stderr)
+        return 1
+
+
+def _where(exc: BaseException) -> str:
+    """`file:line in function: ` of the innermost frame outside pilotkit and installed libraries (a user's
+    script), else of the innermost frame."""
+    import traceback
+    from pathlib import Path
+
+    package = str(Path(__file__).resolve().parents[1])
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    outside = [f for f in frames if not f.filename.startswith(package) and "site-packages" not in f.filename
+               and not f.filename.startswith("<")]
+    frame = (outside or frames)[-1]
+    return f"{frame.filename}:{frame.lineno} in {frame.name}: "
 
 
 if __name__ == "__main__":

@@ -17,6 +17,12 @@ def add_account(parser: argparse.ArgumentParser) -> None:
                         help="keystore account name (real networks) or devN (local chains; default dev0)")
 
 
+def add_rpc(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rpc", default=None, metavar="URL",
+                        help="use the node already running at URL (http://... or an IPC socket path) instead of "
+                             "starting one; without it a local network attaches to a running `pilotkit node`")
+
+
 def add_project(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=None, help="project folder (default: nearest pilotkit.toml upwards)")
 

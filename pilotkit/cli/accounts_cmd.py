@@ -6,15 +6,18 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--keystore", default=None, help="keystore folder (default $PILOTKIT_KEYSTORE_DIR or "
-                                                         "~/.pilotkit/keystore)")
+    help_text = "keystore folder (default $PILOTKIT_KEYSTORE_DIR or ~/.pilotkit/keystore)"
+    parser.add_argument("--keystore", default=None, help=help_text)  # before the action or after it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--keystore", default=argparse.SUPPRESS, help=help_text)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    new = actions.add_parser("new", help="create a new random key, stored encrypted")
+    new = actions.add_parser("new", parents=[common], help="create a new random key, stored encrypted")
     new.add_argument("name")
-    imported = actions.add_parser("import", help="store an existing private key encrypted (read hidden, or from "
-                                                 "$PILOTKIT_IMPORT_KEY)")
+    imported = actions.add_parser("import", parents=[common], help="store an existing private key encrypted (read "
+                                                                   "hidden, or from $PILOTKIT_IMPORT_KEY)")
     imported.add_argument("name")
-    actions.add_parser("list", help="list stored accounts (names and addresses only)")
+    actions.add_parser("list", parents=[common], help="list stored accounts (names and addresses only)")
 
 
 def run(args: argparse.Namespace) -> int:

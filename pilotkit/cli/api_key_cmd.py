@@ -16,12 +16,12 @@ class ApiKeyError(PilotkitError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    help_text = ("service database (default: PILOTKIT_API_DATABASE_URL, else the demo's .pilotkit/demo-api.db when "
+                 "it exists, else sqlite:///pilotkit-api.db, as `pilotkit serve` and `pilotkit demo` use them)")
+    parser.add_argument("--database-url", default=None, help=help_text)  # before the action or after it
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--database-url",
-        default=None,
-        help="service database (default: PILOTKIT_API_DATABASE_URL or sqlite:///pilotkit-api.db)",
-    )
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help=help_text)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = sub.add_parser("create", parents=[common], help="create a key and print its secret once")
     create.add_argument("--label", required=True, help="who or what uses the key, e.g. 'tablet 14, Kakuma'")
@@ -45,7 +45,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = _database_url(args.database_url)
+    import sys
+
+    url, source = _database_url(args.database_url)
+    shown = _shown(url)
+    missing = _missing_sqlite_file(url)
+    if args.action == "list" and missing is not None:
+        raise ApiKeyError(f"no service database at {missing} ({source}); nothing was created. Pass --database-url "
+                          "of the service's database (the one `pilotkit serve` or `pilotkit demo --serve` uses)")
+    print(f"database {shown} ({source})", file=sys.stderr)
     from pilotkit_backend.db.engine import make_engine, make_session_factory
     from pilotkit_backend.db.migrate import upgrade_database
     from sqlalchemy.exc import SQLAlchemyError
@@ -62,12 +70,52 @@ def run(args: argparse.Namespace) -> int:
         raise ApiKeyError(f"database error ({_db_reason(exc)}); check --database-url") from None
 
 
-def _database_url(given: str | None) -> str:
+def _database_url(given: str | None) -> tuple[str, str]:
+    """The database and where it came from: --database-url, the settings' environment variable, the demo's
+    database of the project here (when it exists), else the settings' default, in that order."""
+    import os
+
     try:
         from pilotkit_backend.core.config import Settings
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ApiKeyError("the API needs the server extra: pip install 'pilotkit[server]'") from exc
-    return given or Settings().database_url
+    if given:
+        return given, "--database-url"
+    if os.environ.get("PILOTKIT_API_DATABASE_URL"):
+        return Settings().database_url, "from PILOTKIT_API_DATABASE_URL"
+    from pilotkit.config import find_project_root
+
+    try:
+        demo = find_project_root() / ".pilotkit" / "demo-api.db"
+    except PilotkitError:
+        demo = None
+    if demo is not None and demo.is_file():
+        return f"sqlite:///{demo}", "the demo's database"
+    return Settings().database_url, "the default"
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite file database that does not exist yet, else None."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).exists() else str(parsed.database)
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable url)"
 
 
 def _db_reason(exc: Exception) -> str:

@@ -28,7 +28,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not sys.stdin.isatty() and not args.save:
             print("pilotkit assess: reading answers from standard input (y/n, 1-5, text per line)", file=sys.stderr)
-        answers = interview()
+        try:
+            answers = interview()
+        except EOFError:
+            from pilotkit.errors import PilotkitError
+
+            raise PilotkitError("the input ended before every question was answered; answer them all (y/n, 1-5, "
+                                "a mitigation per risk), or assess a scenario or answers file: "
+                                "`pilotkit assess pilots/NAME.yaml`") from None
         if args.save:
             with open(args.save, "w", encoding="utf-8") as handle:
                 handle.write(answers_yaml(answers))

@@ -38,22 +38,35 @@ def run(args: argparse.Namespace) -> int:
     print(f"compiling {project.config.contracts_dir.relative_to(project.root)}/ ...", flush=True)
     result = project.compile(network=args.network)
     print("  up to date" if result.from_cache else f"  compiled {len(result.compiled)} file(s)", flush=True)
+    from pilotkit.cli.node_cmd import stop_on_sigterm
+
     script = load_script(project.root / args.script if not Path(args.script).is_absolute() else Path(args.script))
-    with open_session(project, args.network) as session:
+    with stop_on_sigterm(), open_session(project, args.network) as session:
         print(f"chain: {session.connection.node.kind if session.connection.node else 'rpc'} "
               f"at {session.connection.endpoint} (chain id {session.chain_id})", flush=True)
         run_main(script, session)
         record = session.deployer.record
+        ours = {alias for _, alias, _, _ in session.deployer.activity}  # not other commands' rows of the record
         rows = [[e.alias, e.address, str(e.block), f"{_gas(session, e.tx_hash):,}"]
-                for e in sorted(record.contracts.values(), key=lambda e: e.block)]
+                for e in sorted(record.contracts.values(), key=lambda e: e.block) if e.alias in ours]
         print_table(rows, ["contract", "address", "block", "deploy gas"])
         print(f"deployer {session.signer.address} ({session.signer.label}); record {record.path}")
         print(f"done in {time.perf_counter() - started:.1f}s")
-        if args.serve:
-            return _serve(args, project, session)
-        if args.keep_running:
+        if not (args.serve or args.keep_running):
+            return 0
+        from pilotkit.chain import endpoint
+
+        node = session.connection.node
+        if node is not None:  # while it runs, `pilotkit run/deploy --network N` attach to the demo's chain
+            endpoint.publish(project.root, args.network, node.url, node.ipc_path, node.chain_id, node.kind)
+            print(f"chain at {node.url}: `pilotkit run SCRIPT` in this project attaches to it", flush=True)
+        try:
+            if args.serve:
+                return _serve(args, project, session)
             print("chain kept running; press Ctrl-C to stop", flush=True)
             threading.Event().wait()
+        finally:
+            endpoint.withdraw(project.root, args.network)
     return 0
 
 

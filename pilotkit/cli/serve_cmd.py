@@ -51,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
 
     try:
@@ -82,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         reason = str(orig).strip().splitlines()[0][:200] if orig is not None and str(orig).strip() else ""
         raise ServeError(f"cannot migrate the database {shown_db} ({reason or type(exc).__name__})") from None
     app = create_app(settings)
-    chain_note = _attach_chain(app, settings, explicit=bool(args.network or args.rpc))
+    network_given = bool(args.network) or "PILOTKIT_API_NETWORK" in os.environ
+    chain_note = _attach_chain(app, settings, explicit=bool(args.network or args.rpc), network_given=network_given)
     print(
         f"pilotkit API on http://{args.host}:{args.port} (docs: /docs); database {shown_db}; "
         f"network {settings.network}; {chain_note}",
@@ -133,7 +135,7 @@ def serve_app(app: object, host: str, port: int, log_level: str) -> int:
     return 0
 
 
-def _attach_chain(app: FastAPI, settings: Settings, explicit: bool) -> str:
+def _attach_chain(app: FastAPI, settings: Settings, explicit: bool, network_given: bool = True) -> str:
     """Connect the app to its chain (domain routes, sender, indexer); says what happened, for the banner.
 
     Without a project (no pilotkit.toml) or a reachable chain the API still serves keys, jobs and health;
@@ -159,4 +161,14 @@ def _attach_chain(app: FastAPI, settings: Settings, explicit: bool) -> str:
         raise ServeError(f"cannot attach the chain: {exc}") from None
     attach_chain(app, chain)
     workers = "sender and indexer running" if settings.run_workers else "no workers (--no-workers)"
-    return f"chain id {chain.chain_id}, {workers}"
+    taken = ""
+    if settings.rpc_url and not network_given:  # never silently: say which network the chain at --rpc is taken as
+        from pilotkit.chain.connection import _redact
+
+        try:
+            client = str(chain.connection.web3.client_version).split(" ")[0]
+        except Exception:
+            client = "client unknown"
+        taken = (f"; --rpc {_redact(settings.rpc_url)} taken as network '{network.name}' ({client}); pass "
+                 "--network N if it is another configured network")
+    return f"chain id {chain.chain_id}, {workers}{taken}"

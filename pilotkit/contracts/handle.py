@@ -46,6 +46,9 @@ class ContractHandle:
                 self._functions.setdefault(entry["name"], []).append(entry)
         self.deploy_receipt: Any = None
         self.functions = _Functions(self)
+        #: where the address came from (e.g. "recorded in deployments/local/local-31337.json"), for errors
+        self.origin: str | None = None
+        self._code_seen = False
 
     @property
     def web3(self) -> Any:
@@ -68,7 +71,29 @@ class ContractHandle:
                      else getattr(self._contract.functions, identifier))
             return bound(*args).call(tx, block_identifier=block)
         except Exception as exc:
+            from web3.exceptions import BadFunctionCallOutput
+
+            if isinstance(exc, BadFunctionCallOutput):
+                self.require_code(function)
             raise self._translate(exc, function) from None
+
+    def require_code(self, function: str | None = None) -> None:
+        """Refuse to use an address that holds no contract code on this chain (once seen, it is remembered)."""
+        from pilotkit.errors import NoCodeError
+
+        if self._code_seen:
+            return
+        if len(self.web3.eth.get_code(self.address)) > 0:
+            self._code_seen = True
+            return
+        connection = self.sender.connection
+        what = f"{self.contract_name}.{function}" if function else self.contract_name
+        origin = f" ({self.origin})" if self.origin else ""
+        raise NoCodeError(
+            f"{what}: {self.contract_name} at {self.address}{origin} has no code on chain {connection.chain_id} "
+            f"at {connection.endpoint}; nothing was sent. Deploy it on this chain, or point at the chain that "
+            "holds it (--rpc URL, or a running `pilotkit node`)"
+        )
 
     def transact(self, function: str, *args: Any, sender: Signer | None = None, value: int = 0,
                  gas: int | None = None) -> TxResult:
@@ -77,6 +102,7 @@ class ContractHandle:
         if signer is None:
             raise PilotkitError(f"{self.contract_name}.{function} changes state: pass sender=<Signer>")
         tx = {"to": self.address, "data": self.encode(function, *args), "value": value}
+        self.require_code(function)
         if gas is not None:
             tx["gas"] = gas
         try:

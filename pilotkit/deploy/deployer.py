@@ -48,6 +48,8 @@ class Deployer:
             record_path(project.config.deployments_dir, connection.chain_id, network.name, network.is_local),
             connection.chain_id, network.name,
         )
+        #: what this deployer did, in order: ("deployed" | "reused", alias, address, tx hash)
+        self.activity: list[tuple[str, str, str, str]] = []
         self.errors: ErrorDecoder = project.error_decoder(self.store)
         self.events: EventDecoder = project.event_decoder(self.store)
 
@@ -59,8 +61,23 @@ class Deployer:
 
     def at(self, alias: str) -> ContractHandle:
         """The handle of a contract already in this network's deployment record."""
+        from pilotkit.errors import NoCodeError
+
         entry = self.record.require(alias)
-        return self.handle(entry.contract, entry.address, alias)
+        if not self._has_code(entry.address):
+            hint = ("local chains start empty, so the record is from an earlier chain: run the script that "
+                    "deploys it again, or run against the chain that holds it (`--rpc URL`, or start "
+                    "`pilotkit node` and deploy there)") if self.connection.is_local else \
+                "check that this is the network it was deployed to, or deploy it again"
+            raise NoCodeError(
+                f"'{alias}' in {self.record.path} is at {entry.address}, but chain {self.connection.chain_id} at "
+                f"{self.connection.endpoint} has no code there; {hint}"
+            )
+        handle = self.handle(entry.contract, entry.address, alias)
+        handle.origin = f"recorded in {self.record.path}"
+        handle._code_seen = True
+        self.activity.append(("reused", alias, entry.address, entry.tx_hash))
+        return handle
 
     def create(self, contract: str, *args: Any, sender: Signer | None = None,
                libraries: dict[str, str] | None = None) -> ContractHandle:
@@ -79,6 +96,7 @@ class Deployer:
         handle = self.handle(artifact.fully_qualified_name, receipt["contractAddress"], artifact.contract_name)
         handle.default_signer = signer
         handle.deploy_receipt = receipt
+        handle._code_seen = True
         return handle
 
     def deploy(self, contract: str, *args: Any, alias: str | None = None,
@@ -94,7 +112,10 @@ class Deployer:
         if existing and existing.artifact_hash == artifact.artifact_hash and existing.constructor_args == plain_args:
             if self._has_code(existing.address):
                 log.info("reusing %s at %s", key, existing.address)
-                return self.handle(existing.contract, existing.address, key)
+                self.activity.append(("reused", key, existing.address, existing.tx_hash))
+                reused = self.handle(existing.contract, existing.address, key)
+                reused._code_seen = True
+                return reused
             log.info("%s is recorded at %s but has no code there (chain reset?); deploying again", key,
                      existing.address)
         pending = self.record.pending.get(key)
@@ -144,7 +165,10 @@ class Deployer:
         )
         self.record.complete(deployed)
         log.info("deployed %s at %s (tx %s)", pending.alias, deployed.address, pending.tx_hash)
-        return self.handle(artifact.fully_qualified_name, deployed.address, pending.alias)
+        self.activity.append(("deployed", pending.alias, deployed.address, pending.tx_hash))
+        handle = self.handle(artifact.fully_qualified_name, deployed.address, pending.alias)
+        handle._code_seen = True
+        return handle
 
     def _constructor_revert(self, exc: Exception, artifact: Artifact) -> Exception:
         """A constructor that reverts at gas estimation raises the contract's named error."""

@@ -34,7 +34,7 @@ import httpx
 
 from pilotkit.pilots import ReplayError, registry
 from pilotkit.pilots.actions import DirectActions, Operation, Pending
-from pilotkit.pilots.api_kit import ApiRequest, KindApi, Refusal, Route
+from pilotkit.pilots.api_kit import ADMIN_ROLE, ApiRequest, KindApi, Refusal, Route
 
 if TYPE_CHECKING:
     from pilotkit.pilots.api_service import ApiService
@@ -119,9 +119,12 @@ class ApiActions:
         if owner is None:
             return address
         kind = owner.contracts[contract]
-        for role, grantee in role_grants(self.service.chain, contract):
+        grants = [*role_grants(self.service.chain, contract),
+                  *((role, self.service.chain.signer_for(signing).address) for role, signing in owner.extra_roles)]
+        for role, grantee in grants:
             operation = owner.grant(contract, role, grantee, key, sender) or \
-                Operation(key, "grantRole", (role_id(role), grantee), sender, 600_000)
+                Operation(key, "grantRole", (role_id(role) if role != ADMIN_ROLE else b"\0" * 32, grantee), sender,
+                          600_000)
             self.direct.submit(operation)
         response = self.send("POST", "/v1/contracts", "admin",
                               json={"kind": kind, "address": address, "label": f"replay {key}"})

@@ -55,6 +55,9 @@ class ApiRequest:
 
 Route = Callable[[list["Pending"]], "ApiRequest | None"]
 
+#: OpenZeppelin's DEFAULT_ADMIN_ROLE (bytes32 zero), as `KindApi.extra_roles` names it
+ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
+
 
 def hex_(value: bytes) -> str:
     return "0x" + value.hex()
@@ -88,6 +91,9 @@ class KindApi:
 
     #: the kind's contracts (artifact name) → the `kind` the API registers them as (`POST /v1/contracts`)
     contracts: dict[str, str] = {}
+    #: roles the replay's admin also grants the service's signers, beyond the service's own role grants:
+    #: (role constant or ADMIN_ROLE, the service's signing role), e.g. the API's admin routes need the admin role
+    extra_roles: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, client: ApiClient) -> None:
         self.client = client

@@ -46,13 +46,13 @@ class Replay:
     """
 
     def __init__(self, scenario: Scenario, actions: Actions, seed: int | None = None, full: bool = False,
-                 progress: bool = False) -> None:
+                 progress: bool = False, genesis: int | None = None) -> None:
         self.scenario = scenario
         self.actions = actions
         self.seed = scenario.seed if seed is None else seed
         self.full = full
         self.actors = scenario.actors.scaled(full)
-        self.clock = Clock(scenario.chain.genesis_time, scenario.chain.block_time)
+        self.clock = Clock(scenario.chain.genesis_time if genesis is None else genesis, scenario.chain.block_time)
         self.progress = Progress(len(scenario.steps), progress)
         self.role = {r: self.derive(r) for r in registry.ROLES}
         self.funded: set[str] = set()
@@ -244,8 +244,76 @@ def start_chain(project: Project, network_name: str, genesis: int) -> Any:
                            project_root=project.root, accounts=1,
                            extra_args=["--chain.time", start, "--miner.blockGasLimit", "0x3B9ACA000",
                                        "--chain.vmErrorsOnRPCResponse", "false"]).start()
-    raise ReplayError(f"network '{network_name}' is a remote chain: replays need a local chain (anvil or ganache) "
-                      "whose clock and balances they control. Deploy to remote networks with `pilotkit run`")
+    return AttachedChain.open(config)
+
+
+class AttachedChain:
+    """A running development chain (an rpc network) a replay borrows: it must offer the controls a replay needs
+    (`chain.control.probe`); the replay runs inside a snapshot that `stop()` reverts, so the chain is left as found.
+    Its clock starts at the scenario's genesis time, or just after the chain's latest block when that is later."""
+
+    ipc_path = None
+
+    def __init__(self, url: str, shown: str, kind: str, chain_id: int) -> None:
+        self.url, self.endpoint, self.kind, self.chain_id = url, shown, kind, chain_id
+        self._snapshot: str | None = None
+
+    @classmethod
+    def open(cls, config: Any) -> AttachedChain:
+        from pilotkit.chain.connection import _redact
+        from pilotkit.chain.control import probe
+        from pilotkit.chain.rpc import RawRpc
+        from pilotkit.errors import ConfigError
+
+        try:
+            url = config.resolved_url()
+        except ConfigError as exc:
+            raise ReplayError(f"network '{config.name}' is not a local chain: replays need a local chain or a running "
+                              "development chain (Anvil, Hardhat's node, Ganache) whose clock, mining and balances "
+                              f"they control, at its url; {exc}") from None
+        rpc = RawRpc(url=url)
+        try:
+            chain_id = int(rpc.call("eth_chainId"), 16)
+            if config.chain_id is not None and chain_id != config.chain_id:
+                raise ReplayError(f"network '{config.name}' answered chain id {chain_id}, configured {config.chain_id}")
+            dialect, missing = probe(rpc)
+        finally:
+            rpc.close()
+        if dialect is None:
+            raise ReplayError(
+                f"network '{config.name}' at {_redact(url)} lacks what a replay needs: {', '.join(missing)}. Replays "
+                "need a local chain or a development chain whose clock, mining and balances they control (Anvil, "
+                "Hardhat's node, Ganache); deploy to other networks with `pilotkit run`")
+        return cls(url, _redact(url), dialect, chain_id).start()
+
+    def rpc(self) -> Any:
+        from pilotkit.chain.rpc import RawRpc
+
+        return RawRpc(url=self.url)
+
+    def control(self) -> Any:
+        from pilotkit.chain.control import ChainControl
+
+        return ChainControl(self.rpc(), self.kind)
+
+    def start(self) -> AttachedChain:
+        control = self.control()
+        self._snapshot = control.snapshot()
+        control.set_automine(False)  # the replay mines every block itself, at the scenario clock's times
+        return self
+
+    def latest_time(self) -> int:
+        return int(self.control().time())
+
+    def stop(self) -> None:
+        if self._snapshot is None:
+            return
+        control = self.control()
+        try:
+            control.set_automine(True)
+            control.revert(self._snapshot)
+        finally:
+            self._snapshot = None
 
 
 def replay(scenario: Scenario, project: Project, seed: int | None = None, full: bool = False, via: str = "direct",
@@ -272,7 +340,10 @@ def replay(scenario: Scenario, project: Project, seed: int | None = None, full: 
         actions: DirectActions | ApiActions = direct
         if via == "api":
             service, actions = _api_actions(project, network_name, node, control, direct)
-        engine = Replay(scenario, actions, seed=seed, full=full, progress=bool(progress))
+        genesis = None
+        if isinstance(node, AttachedChain):  # a running chain's clock only moves forward
+            genesis = max(scenario.chain.genesis_time, node.latest_time() + scenario.chain.block_time)
+        engine = Replay(scenario, actions, seed=seed, full=full, progress=bool(progress), genesis=genesis)
         actions.on_block = engine.record_block
         run_started = time.perf_counter()
         engine.run()
@@ -283,7 +354,8 @@ def replay(scenario: Scenario, project: Project, seed: int | None = None, full: 
         final_block = rpc.call("eth_getBlockByNumber", ["latest", False])
         chain = {"network": network_name, "kind": node.kind, "chain_id": chain_id,
                  "evm_version": project.settings(network_name).evm_version, "hardfork": config.hardfork,
-                 "genesis_time": scenario.chain.genesis_time, "block_time": scenario.chain.block_time,
+                 "genesis_time": scenario.chain.genesis_time if genesis is None else genesis,
+                 "block_time": scenario.chain.block_time,
                  "blocks": int(final_block["number"], 16), "final_block_hash": final_block["hash"],
                  "final_state_root": final_block.get("stateRoot"), "transactions": actions.transactions,
                  "via": via}

@@ -21,7 +21,7 @@ def measure(engine: Engine) -> dict[str, Any]:
         if kind.measure is not None:
             kind.measure(engine, state, invariants)
     expectations = []
-    for key, expected in engine.scenario.expect_final.items():
+    for key, expected in engine.scenario.expected_final(engine.full).items():
         actual = state.get(key)
         ok = actual == expected or (isinstance(actual, (int, float)) and isinstance(expected, (int, float))
                                     and not isinstance(expected, bool) and abs(actual - expected) < 1e-9)

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import ast
 import calendar
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -100,6 +102,62 @@ class Programme:
     period_cap: int = 500 * UNIT
 
 
+#: The actor counts an expectation formula may name, and the sizes a per-size expectation may state.
+ACTOR_NAMES = ("beneficiaries", "merchants", "credit_buyers")
+SIZES = ("small", "full")
+_FUNCTIONS: dict[str, Any] = {"round": round, "floor": math.floor, "ceil": math.ceil, "min": min, "max": max,
+                              "abs": abs}
+_OPERATORS: dict[type, Any] = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+                               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+                               ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}
+
+
+class FormulaError(ValueError):
+    """An expectation formula that cannot be read or evaluated (the message says why)."""
+
+
+def is_formula(value: Any) -> bool:
+    """An expectation written as a formula of the actor counts: a string starting with `=`."""
+    return isinstance(value, str) and value.lstrip().startswith("=")
+
+
+def evaluate_formula(text: str, counts: dict[str, int]) -> int | float:
+    """`"= round((beneficiaries - 1) * 0.6) * 40"` at these actor counts (+ - * / // %, round floor ceil min
+    max abs, numbers and the names in ACTOR_NAMES; nothing else is evaluated)."""
+    source = text.lstrip()[1:].strip()
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        raise FormulaError(f"{text!r} is not a formula: write e.g. \"= beneficiaries * 25\"") from None
+
+    def value(node: ast.AST) -> int | float:
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return node.value  # type: ignore[return-value]
+        if isinstance(node, ast.Name):
+            if node.id not in ACTOR_NAMES:
+                raise FormulaError(f"unknown name '{node.id}'; formulas may use {', '.join(ACTOR_NAMES)}")
+            return counts[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](value(node.left), value(node.right))  # type: ignore[no-any-return]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = value(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            if node.func.id not in _FUNCTIONS:
+                raise FormulaError(f"unknown name '{node.func.id}'; formulas may call {', '.join(_FUNCTIONS)}")
+            return _FUNCTIONS[node.func.id](*(value(arg) for arg in node.args))  # type: ignore[no-any-return]
+        raise FormulaError(f"{text!r} is not a formula: only numbers, {', '.join(ACTOR_NAMES)}, + - * / // % "
+                           f"and {', '.join(_FUNCTIONS)} are allowed")
+
+    try:
+        result = value(tree.body)
+    except ZeroDivisionError:
+        raise FormulaError(f"{text!r}: division by zero") from None
+    except TypeError as exc:
+        raise FormulaError(f"{text!r}: {exc}") from None
+    return int(result) if isinstance(result, float) and result.is_integer() else result
+
+
 @dataclass(frozen=True)
 class Actors:
     beneficiaries: int
@@ -107,11 +165,22 @@ class Actors:
     credit_buyers: int = 0
     full: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in ACTOR_NAMES}
+
     def scaled(self, full: bool) -> Actors:
         if not full or not self.full:
             return self
         return Actors(self.full.get("beneficiaries", self.beneficiaries), self.full.get("merchants", self.merchants),
                       self.full.get("credit_buyers", self.credit_buyers), self.full)
+
+
+def expected_at(written: Any, actors: Actors, full: bool) -> Any:
+    """One expectation as written in `expect.final`, at a size."""
+    if isinstance(written, dict):
+        written = written["full" if full else "small"]
+    return evaluate_formula(written, actors.counts) if is_formula(written) else written
 
 
 @dataclass(frozen=True)
@@ -147,6 +216,13 @@ class Scenario:
     expect_final: dict[str, Any]
     expect_lines: dict[str, int | None]
     file: str = ""
+
+    def expected_final(self, full: bool = False) -> dict[str, Any]:
+        """`expect.final` at the small or the full size: plain values hold at every size, `{small: .., full: ..}`
+        give one value per size, `"= ..."` formulas of the actor counts are evaluated at that size's counts."""
+        actors = self.actors.scaled(full)
+        return {key: expected_at(written, actors, full and bool(self.actors.full))
+                for key, written in self.expect_final.items()}
 
     @property
     def misuse_steps(self) -> list[Step]:

@@ -22,6 +22,7 @@ from pilotkit.pilots.model import (
     Actors,
     AssessmentInput,
     ChainProfile,
+    FormulaError,
     Metadata,
     ModelledOn,
     Programme,
@@ -30,6 +31,8 @@ from pilotkit.pilots.model import (
     Step,
     base_units,
     duration,
+    evaluate_formula,
+    is_formula,
     unix_time,
 )
 from pilotkit.pilots.schema import QUESTIONS, RISK_AREAS, STEP_SCHEMAS, Document, load_document, show_path
@@ -129,10 +132,11 @@ def from_document(document: Document) -> Scenario:
 
     expect = data.get("expect", {}).get("final", {})
     expect_lines: dict[str, int | None] = {}
-    for key in expect:
+    for key, written in expect.items():
         expect_lines[key] = document.line(("expect", "final", key))
         if key not in METRICS:
             problem(("expect", "final", key), f"unknown measure; known: {', '.join(METRICS)}")
+        check_expectation(written, actors, lambda text, key=key: problem(("expect", "final", key), text))
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -140,6 +144,28 @@ def from_document(document: Document) -> Scenario:
         assessment=assessment_from(data["assessment"]), chain=chain, programme=programme, actors=actors,
         steps=tuple(steps), expect_final=dict(expect), expect_lines=expect_lines, file=document.file,
     )
+
+
+def check_expectation(written: Any, actors: Actors, problem: Any) -> None:
+    """An expectation must give a value at every size the scenario declares, and its formulas must evaluate."""
+    sizes = ("small", "full") if actors.full else ("small",)
+    if isinstance(written, dict):
+        if "full" in written and not actors.full:
+            problem("a value for the full size, but no full size is declared (actors.full); give one plain value")
+            return
+        missing = [size for size in sizes if size not in written]
+        if missing:
+            problem(f"no value for the {' and '.join(missing)} size: give one per size ({', '.join(sizes)}), "
+                    "one plain value, or a formula such as \"= beneficiaries - 1\"")
+            return
+    for size in sizes:
+        value = written[size] if isinstance(written, dict) else written
+        if is_formula(value):
+            try:
+                evaluate_formula(value, actors.scaled(size == "full").counts)
+            except FormulaError as exc:
+                problem(f"{exc}" + ("" if "division" not in str(exc) else f" at the {size} size"))
+                return
 
 
 def load_scenario(path: str | Path) -> Scenario:

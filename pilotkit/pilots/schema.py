@@ -20,6 +20,7 @@ from pilotkit.pilots.fragments import DURATION as _DURATION
 from pilotkit.pilots.fragments import TEXT as _TEXT
 from pilotkit.pilots.fragments import step as _step
 from pilotkit.pilots.misuse import ATTEMPTS
+from pilotkit.pilots.model import SIZES
 
 FORMAT_VERSION = 1
 Path_ = tuple[str | int, ...]
@@ -221,7 +222,16 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                 "final": {
                     "type": "object",
                     "propertyNames": {"pattern": rf"^({'|'.join(k.name for k in registry.KINDS)})\.[a-z_]+$"},
-                    "additionalProperties": {"type": ["number", "string", "boolean"]},
+                    "additionalProperties": {
+                        "description": "a value at every size (300), a formula of the actor counts "
+                                       "(\"= beneficiaries - 1\") or one value per size ({small: 300, full: 10000})",
+                        "oneOf": [
+                        {"type": ["number", "string", "boolean"],
+                         "description": "a value at every size, or a formula: \"= beneficiaries - 1\""},
+                        {"type": "object", "minProperties": 1, "additionalProperties": False,
+                         "description": "one value per size: {small: 300, full: 10000}",
+                         "properties": {size: {"type": ["number", "string", "boolean"]} for size in SIZES}},
+                    ]},
                 },
             },
         },

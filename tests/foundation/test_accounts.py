@@ -288,3 +288,13 @@ def test_cli_deploy_with_a_keystore_account_prints_no_key(
     record = (compiled_project / "deployments" / "31337.json").read_text()
     assert address in record
     _assert_no_key(record, key)
+
+
+def test_shared_options_go_before_or_after_the_action(tmp_path: Path) -> None:
+    env = {"PILOTKIT_IMPORT_KEY": "0x" + "59" * 32, "PILOTKIT_PASSWORD_OPS": "correct horse battery staple"}
+    folder = tmp_path / "keys"
+    assert _cli("accounts", "import", "ops", "--keystore", str(folder), env=env).returncode == 0
+    before = _cli("accounts", "--keystore", str(folder), "list", env=env)
+    after = _cli("accounts", "list", "--keystore", str(folder), "-v", env=env)  # as the README writes it
+    assert after.returncode == 0, after.stderr
+    assert before.stdout == after.stdout and before.stdout.startswith("ops ")

@@ -93,3 +93,15 @@ def test_assess_cli_reports_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFix
     assert f"{path}:4: assessment.extra: unknown key 'extra'" in err
     with pytest.raises(ScenarioError):
         load_answers(str(path))
+
+
+def test_interactive_assess_at_end_of_input_says_what_to_do() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pilotkit", "assess"], input="y\nn\n", capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "EOFError" not in done.stderr
+    assert "the input ended before every question was answered" in done.stderr
+    assert "pilotkit assess pilots/NAME.yaml" in done.stderr

@@ -1,4 +1,4 @@
-"""Every catalogue scenario replays green (at its CI size; `--full` sizes run in benchmarks/ and by hand)."""
+"""Every catalogue scenario replays green at its CI size, one also at full size (the rest: PILOTKIT_PILOTS_FULL=1)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from pilotkit.pilots.scenario import load_scenario
 
 from .conftest import PILOTS
 
@@ -25,16 +27,31 @@ def test_scenario_replays_green(name: str, replayed: Replayed) -> None:
     assert result["scenario"]["modelled_on"]["pilot"]
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("PILOTKIT_PILOTS_FULL"), reason="full sizes: set PILOTKIT_PILOTS_FULL=1")
-@pytest.mark.parametrize("name", NAMES)
+#: Replayed at its full size in every run (the fastest full size, about 7 s); the others need PILOTKIT_PILOTS_FULL=1.
+ALWAYS_FULL = "safety-net-push"
+FULL_SIZED = [name for name in NAMES if load_scenario(PILOTS / f"{name}.yaml").actors.full]
+_FLAG = pytest.mark.skipif(not os.environ.get("PILOTKIT_PILOTS_FULL"), reason="full sizes: set PILOTKIT_PILOTS_FULL=1")
+
+
+@pytest.mark.parametrize("name", [name if name == ALWAYS_FULL else pytest.param(name, marks=[pytest.mark.slow, _FLAG])
+                                  for name in FULL_SIZED])
 def test_scenario_replays_green_at_full_size(name: str, project: Any) -> None:
     from pilotkit.pilots.engine import replay_file
 
     result = replay_file(PILOTS / f"{name}.yaml", project=project, full=True)
-    failures = "\n".join(result["summary"]["failures"])  # expectations are written for the CI size: not checked
-    assert all(step["ok"] for step in result["steps"]) and all(i["ok"] for i in result["invariants"]), failures
+    assert result["scenario"]["full_size"]
+    assert result["summary"]["verdict"] == "PASS", "\n".join(result["summary"]["failures"])
+    assert all(step["ok"] for step in result["steps"]) and all(i["ok"] for i in result["invariants"])
     assert all(m["refused_as_expected"] for m in result["misuse"])
+    assert result["expectations"] and all(e["ok"] for e in result["expectations"])  # they hold at the full size
+
+
+def test_every_size_a_scenario_declares_has_its_expectations() -> None:
+    assert ALWAYS_FULL in FULL_SIZED and len(FULL_SIZED) >= 3
+    for name in FULL_SIZED:
+        scenario = load_scenario(PILOTS / f"{name}.yaml")
+        small, full = scenario.expected_final(full=False), scenario.expected_final(full=True)
+        assert small.keys() == full.keys() and small != full, name  # the full size's values differ, per size
 
 
 def test_catalogue_covers_the_issue(replayed: Replayed) -> None:

@@ -12,6 +12,8 @@ from pilotkit.pilots.scenario import base_units, duration, load_scenario, unix_t
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = sorted((ROOT / "pilots").glob("*.yaml"))
 BASE = (ROOT / "pilots" / "safety-net-push.yaml").read_text()
+ENROLLED = '    cash.enrolled: "= beneficiaries"\n'
+PAYMENTS = '    cash.payments: "= 2 * beneficiaries - 2"    # january pays everyone; february skips the two suspended\n'
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -111,3 +113,47 @@ def test_units() -> None:
     assert duration("7d") == 7 * 86_400 and duration(90) == 90 and duration("30m") == 1800
     assert base_units(25) == 25_000_000 and base_units("12.5") == 12_500_000
     assert unix_time("2026-01-01") == 1_767_225_600 and unix_time("2026-01-01T00:00:10Z") == 1_767_225_610
+
+
+def test_expectations_as_formulas_and_per_size_values_hold_at_each_size(tmp_path: Path) -> None:
+    text = BASE.replace(ENROLLED, "    cash.enrolled: \"= beneficiaries\"\n") \
+               .replace(PAYMENTS, "    cash.payments: {small: 598, full: 19998}\n")
+    assert text != BASE
+    scenario = load_scenario(write(tmp_path, text))
+    small, full = scenario.expected_final(full=False), scenario.expected_final(full=True)
+    assert (small["cash.enrolled"], full["cash.enrolled"]) == (300, 10_000)
+    assert (small["cash.payments"], full["cash.payments"]) == (598, 19_998)
+    assert small["cash.rounds"] == full["cash.rounds"] == 2  # a plain value holds at every size
+
+
+@pytest.mark.parametrize(("written", "problem"), [
+    ('"= beneficiaries +"', "not a formula"),
+    ('"= households * 2"', "unknown name 'households'; formulas may use beneficiaries, merchants, credit_buyers"),
+    ('"= __import__(1)"', "unknown name '__import__'"),
+    ('"= beneficiaries // (merchants)"', "division by zero at the small size"),
+    ("{small: 300}", "no value for the full size"),
+    ("{full: 300}", "no value for the small size"),
+    ("{small: 300, full: \"= oops\"}", "unknown name 'oops'"),
+])
+def test_bad_expectation_formulas_name_the_line(tmp_path: Path, written: str, problem: str) -> None:
+    text = BASE.replace(ENROLLED, f"    cash.enrolled: {written}\n")
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert f"{path}:{line_of(text, 'cash.enrolled')}: expect.final.cash.enrolled: " in str(err.value)
+    assert problem in str(err.value)
+
+
+def test_per_size_value_without_a_declared_full_size(tmp_path: Path) -> None:
+    text = BASE.replace("  full: {beneficiaries: 10000}\n", "") \
+               .replace(ENROLLED, "    cash.enrolled: {small: 300, full: 10000}\n")
+    with pytest.raises(ScenarioError, match="no full size is declared"):
+        load_scenario(write(tmp_path, text))
+
+
+def test_unknown_size_key_is_refused_with_its_line(tmp_path: Path) -> None:
+    text = BASE.replace(ENROLLED, "    cash.enrolled: {small: 300, huge: 10000}\n")
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert f"{path}:{line_of(text, 'huge')}:" in str(err.value)

@@ -165,7 +165,8 @@ async def idempotency(
     if not isinstance(request.scope.get("route"), IdempotentRoute):
         raise RuntimeError("IdempotencyDep used on a route not built with api.routing.IdempotentRoute")
     if idempotency_key is None or not idempotency_key.strip():
-        raise IdempotencyKeyMissing("this request moves value or issues something: send an Idempotency-Key header")
+        raise IdempotencyKeyMissing("this POST writes, so it needs an Idempotency-Key header (any unique string, "
+                                    "e.g. a UUID; a retry with the same key gets the first answer)")
     if not KEY_RE.fullmatch(idempotency_key):
         raise IdempotencyKeyInvalid("an Idempotency-Key is 1-255 visible ASCII characters (a UUID is ideal)")
     body = await request.body()

@@ -63,4 +63,7 @@ def test_serve_with_rpc_attaches_the_running_node(service_chain: ServiceChain, t
         service_chain.control.revert(snapshot)
     assert process.returncode == 0, err
     assert f"chain id {service_chain.chain_id}, sender and indexer running" in out
+    # no --network: the chain at --rpc is taken as the default network, and the banner says so (with its client)
+    assert f"--rpc {service_chain.node.url} taken as network 'local' (anvil/" in out.lower()
+    assert "pass --network N" in out
     assert "Traceback" not in err

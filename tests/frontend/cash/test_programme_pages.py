@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,9 +69,20 @@ def test_overview_shows_money_beneficiaries_rounds_and_a_chart(web: LiveService,
     assert "Money disbursed per day" in page.inner_text("figcaption")
     with page.expect_download() as download:
         page.get_by_role("button", name="Export to CSV").click()
-    csv = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Beneficiaries by status" in csv and "active,3" in csv
-    assert f"paid,{paid}" in csv and "Field ops lead" in csv
+    import re
+    import zipfile
+
+    assert download.value.suggested_filename.endswith("-overview.zip")
+    with zipfile.ZipFile(download.value.path()) as archive:  # one table per file, plain numbers
+        tables = {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+    assert set(tables) == {"overview.csv", "beneficiaries-by-status.csv", "rounds.csv", "disbursed-per-day.csv"}
+    assert "active,3" in tables["beneficiaries-by-status.csv"]
+    assert f"paid,{paid}\r\n" in tables["overview.csv"] and "Field ops lead" in tables["rounds.csv"]
+    for name, text in tables.items():
+        lines = text.rstrip("\r\n").split("\r\n")
+        assert "" not in lines, f"{name} holds more than one table"
+        assert all(line.count(",") == lines[0].count(",") for line in lines if '"' not in line), name
+        assert not re.search(r'"-?\d{1,3}(,\d{3})+', text), f"{name} has thousands separators"
     shot(page, "programme-overview")
 
 

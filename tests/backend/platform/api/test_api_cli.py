@@ -201,3 +201,31 @@ def test_serve_migrates_answers_and_stops_cleanly(
     assert "Traceback" not in err and "x" * 43 not in err
     assert "GET /v1/me 401" in err  # the service's own access log (route template, no client address)
     assert "127.0.0.1:" not in err.replace(f"http://127.0.0.1:{port}", "")
+
+
+def test_api_key_commands_find_the_demo_database_and_say_which(tmp_path: Path) -> None:
+    (tmp_path / "pilotkit.toml").write_text("")
+    nested = tmp_path / "scripts"
+    nested.mkdir()
+    empty = pilotkit("api-key", "list", cwd=nested)  # no demo database, no settings: refuse, create nothing
+    assert empty.returncode == 1 and "no service database at" in empty.stderr and "nothing was created" in empty.stderr
+    assert not list(tmp_path.rglob("*.db")) and "Traceback" not in empty.stderr
+    demo = tmp_path / ".pilotkit" / "demo-api.db"
+    demo.parent.mkdir()
+    made = pilotkit("api-key", "create", "--label", "officer", "--scope", "admin", "--database-url",
+                    f"sqlite:///{demo}", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    listed = pilotkit("api-key", "list", cwd=nested)  # as `serve` and `demo` resolve it: the demo's database
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(r"officer .* active", listed.stdout)
+    assert f"database sqlite:///{demo} (the demo's database)" in listed.stderr
+    assert not (nested / "pilotkit-api.db").exists() and not (tmp_path / "pilotkit-api.db").exists()
+
+
+def test_api_key_takes_the_database_before_or_after_the_action(tmp_path: Path, database_url: str) -> None:
+    made = pilotkit("api-key", "--database-url", database_url, "create", "--label", "a", "--scope", "admin",
+                    cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    for args in (("--database-url", database_url, "list"), ("list", "--database-url", database_url)):
+        listed = pilotkit("api-key", *args, cwd=tmp_path)
+        assert listed.returncode == 0 and re.search(r"\ba\b .* active", listed.stdout), listed.stderr

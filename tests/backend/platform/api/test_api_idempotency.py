@@ -63,6 +63,8 @@ def test_missing_key_is_400_and_runs_nothing(api: Api, value: str | None) -> Non
     response = api.post_counter(token, value)
     assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == "/problems/idempotency-key-missing"
+    detail = response.json()["detail"]  # true for every POST that needs one (registering a contract moves nothing)
+    assert "needs an Idempotency-Key header" in detail and "moves value" not in detail
     assert api.probe.calls == [] and api.records() == []
 
 

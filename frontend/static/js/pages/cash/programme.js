@@ -2,7 +2,7 @@
 // state, a chart of money disbursed over time, and a CSV export of all of it.
 import { api, maybe } from "../../api.js";
 import { barChart } from "../../chart.js";
-import { download, toCsv } from "../../csv.js";
+import { download, plain, tableCsv, toZip } from "../../csv.js";
 import { amount, badge, card, count, crumbs, errorBox, h, render, table, toNumber, when } from "../../ui.js";
 
 const STATUS_ORDER = ["active", "suspended", "removed", "pending", "failed"];
@@ -63,22 +63,25 @@ export async function show({ params, can }) {
         ], points)]
         : h("p", { class: "muted" }, "Nothing has been disbursed yet.");
 
-  const exportButton = h("button", { type: "button", class: "secondary", id: "export-csv" }, "Export to CSV");
+  const exportButton = h("button", { type: "button", class: "secondary", id: "export-csv" }, "Export to CSV (zip, one table per file)");
   exportButton.addEventListener("click", () => {
-    const csv = toCsv([
-      { title: `Programme ${overview.label} (${overview.address}), amounts in ${sym || "token base units"}`, header: ["metric", "value"], rows: [
-        ["token", token.address], ["funded", amount(overview.funded, dec)], ["paid", amount(overview.paid, dec)],
-        ["unclaimed", amount(overview.unclaimed, dec)], ["swept", amount(overview.swept, dec)],
+    // one table per file, amounts as plain numbers in token units (no thousands separators), in one .zip
+    const unit = sym || "token units";
+    const zip = toZip([
+      { name: "overview.csv", text: tableCsv(["metric", "value"], [
+        ["programme", overview.address], ["label", overview.label], ["token", token.address], ["unit", unit],
+        ["funded", plain(overview.funded, dec)], ["paid", plain(overview.paid, dec)],
+        ["unclaimed", plain(overview.unclaimed, dec)], ["swept", plain(overview.swept, dec)],
         ["beneficiaries", overview.beneficiaries],
-      ] },
-      { title: "Beneficiaries by status", header: ["status", "beneficiaries"], rows: byStatus },
-      { title: "Rounds", header: ["round", "state", "mode", "budget", "paid", "beneficiaries", "starts_at", "ends_at", "proposed_by", "approved_by"],
-        rows: roundItems.map((r) => [r.id, r.state, r.mode, amount(r.budget, dec), amount(r.paid, dec), r.beneficiaries,
-          r.starts_at, r.ends_at, r.proposer_key_label, r.approver_key_label]) },
-      { title: "Disbursed per day (UTC)", header: ["day", "paid", "payments"],
-        rows: points.map((p) => [new Date(p.start).toISOString().slice(0, 10), amount(p.amount, dec), p.payments]) },
+      ]) },
+      { name: "beneficiaries-by-status.csv", text: tableCsv(["status", "beneficiaries"], byStatus) },
+      { name: "rounds.csv", text: tableCsv(["round", "state", "mode", "budget", "paid", "beneficiaries", "starts_at",
+        "ends_at", "proposed_by", "approved_by"], roundItems.map((r) => [r.id, r.state, r.mode, plain(r.budget, dec),
+        plain(r.paid, dec), r.beneficiaries, r.starts_at, r.ends_at, r.proposer_key_label, r.approver_key_label])) },
+      { name: "disbursed-per-day.csv", text: tableCsv(["day", "paid", "payments"],
+        points.map((p) => [new Date(p.start).toISOString().slice(0, 10), plain(p.amount, dec), p.payments])) },
     ]);
-    download(`programme-${overview.address.slice(0, 10)}-overview.csv`, csv);
+    download(`programme-${overview.address.slice(0, 10)}-overview.zip`, zip);
   });
 
   const actions = h("div", { class: "actions" }, exportButton,
