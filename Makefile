@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: setup system-deps demo test test-fast brownie-check benchmarks clean
+.PHONY: setup system-deps demo test test-fast brownie-check benchmarks lint-contracts clean
 
 setup: system-deps $(VENV)/.installed node_modules/.installed
 
@@ -41,6 +41,11 @@ test-fast: setup
 ## Prove the repository is also a valid Brownie project (separate virtualenv, real Anvil).
 brownie-check: setup
 	bash tools/brownie_check.sh
+
+## Slither over every contract (mocks, node_modules excluded): fails on a High or Medium finding not in
+## slither-triage.json. The same check runs in `make test` (tests/contracts/test_slither_gate.py).
+lint-contracts: setup
+	$(BIN)/python -m pilotkit.analysis.slither_gate
 
 ## Speed figures: no-change compile, per-test isolation overhead, CLI start-up, gas table.
 benchmarks: setup

@@ -49,6 +49,10 @@ import {PaidMarks} from "./lib/PaidMarks.sol";
 /// 5. A round pays only after an account other than its proposer approved it, while the proposer still held
 ///    DISBURSER_ROLE (review finding 8: a revoked disburser's pending proposals are no longer approvable), and only
 ///    inside its window.
+/// 8. Four eyes on wallet recovery (review finding 7): a wallet is re-bound only by a recovery that a registrar
+///    requested, an approver or the admin OTHER than that registrar confirmed, and that waited at least
+///    `recoveryDelay` >= MIN_RECOVERY_DELAY (24 h; the admin can raise the delay, never lower it). No single
+///    account can redirect a beneficiary's future payments or voucher entitlement.
 ///
 /// Review finding 8, the other two points, decided:
 /// - A merchant that is also an enrolled beneficiary wallet is NOT refused on chain in this version: the merchant
@@ -100,8 +104,9 @@ import {PaidMarks} from "./lib/PaidMarks.sol";
 ///   verifies.
 /// - Wallet recovery: the bound wallet may cancel a pending recovery only while its beneficiary is Active (the
 ///   owner can stop a hostile registrar re-binding it); registrar and admin always may. A stolen wallet therefore
-///   cannot block recovery: the registrar suspends (payments stop), requests the recovery, anyone executes it after
-///   the delay, the registrar reinstates. While suspended, the admin is the check on the registrar.
+///   cannot block recovery: the registrar suspends (payments stop), requests the recovery, an approver (or the
+///   admin) confirms it, anyone executes it after the delay, the registrar reinstates. While suspended, the
+///   confirming approver and the admin (who can cancel) are the checks on the registrar.
 /// - Funding pulls the whole budget at approval from the round's named funder, and sweeps go back to it only: an
 ///   approver cannot route a funder's tokens anywhere but this programme's beneficiaries or back to the funder.
 /// - An approved round cannot be cancelled; pause, then sweep after it closes (clawback only after the window).
@@ -124,10 +129,12 @@ contract CashProgramme is
     using PaidMarks for BitMaps.BitMap;
     using EnumerableSet for EnumerableSet.UintSet;
 
-    /// @dev A pending wallet recovery; `newWallet == 0` means none.
+    /// @dev A pending wallet recovery; `newWallet == 0` means none. `requester` cannot confirm it.
     struct Recovery {
         address newWallet;
         uint64 executableAt;
+        bool confirmed;
+        address requester;
     }
 
     /// @dev The cold part of a round (rarely read on the payment path).
@@ -180,6 +187,8 @@ contract CashProgramme is
     /// @inheritdoc ICashProgramme
     /// @dev An enrolment writes three fresh slots (~70k gas): 150 stay under half of a 30M-gas block.
     uint256 public constant MAX_ENROL_BATCH = 150;
+    /// @inheritdoc ICashProgramme
+    uint256 public constant MIN_RECOVERY_DELAY = 24 hours;
 
     bytes32 private constant _CLAIM_TYPEHASH =
         keccak256("Claim(uint256 roundId,uint256 index,uint256 amount,uint256 deadline)");
@@ -188,7 +197,6 @@ contract CashProgramme is
 
     IERC20 private immutable _token;
     bool private immutable _voucherMode;
-    uint256 private immutable _recoveryDelay;
     uint256 private immutable _periodLength;
 
     uint128 private _totalFunded;
@@ -198,6 +206,7 @@ contract CashProgramme is
     uint32 private _beneficiaryCount;
     uint64 private _roundCount;
     uint96 private _periodCap;
+    uint32 private _recoveryDelay;
 
     mapping(bytes32 id => uint256 index) private _indexOf;
     mapping(address wallet => uint256 index) private _indexOfWallet;
@@ -217,12 +226,12 @@ contract CashProgramme is
     mapping(address merchant => Merchant) private _merchants;
 
     /// @notice Deploys a programme.
-    /// @dev Reverts with {InvalidProgrammeConfig} on a zero admin, token, recovery delay, period length or period
-    /// cap. Grants DEFAULT_ADMIN_ROLE to `config.admin`. Emits {RoleGranted} and {ProgrammeConfigured}.
+    /// @dev Reverts with {InvalidProgrammeConfig} on a zero admin, token, period length or period cap, or a
+    /// recovery delay under {MIN_RECOVERY_DELAY}. Grants DEFAULT_ADMIN_ROLE to `config.admin`. Emits {RoleGranted} and {ProgrammeConfigured}.
     /// @param config The settings.
     constructor(ProgrammeConfig memory config) EIP712("pilotkit CashProgramme", "1") {
         if (
-            config.admin == address(0) || address(config.token) == address(0) || config.recoveryDelay == 0
+            config.admin == address(0) || address(config.token) == address(0) || config.recoveryDelay < MIN_RECOVERY_DELAY
                 || config.periodLength == 0 || config.periodCap == 0
         ) revert InvalidProgrammeConfig();
         _grantRole(DEFAULT_ADMIN_ROLE, config.admin);
@@ -246,6 +255,14 @@ contract CashProgramme is
         uint256 oldCap = _periodCap;
         _periodCap = newCap;
         emit PeriodCapUpdated(oldCap, newCap);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function setRecoveryDelay(uint32 newDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 oldDelay = _recoveryDelay;
+        if (newDelay < oldDelay) revert RecoveryDelayDecrease(oldDelay, newDelay);
+        _recoveryDelay = newDelay;
+        emit RecoveryDelayUpdated(oldDelay, newDelay);
     }
 
     /// @inheritdoc ICashProgramme
@@ -327,7 +344,12 @@ contract CashProgramme is
         _requireUsableWallet(newWallet);
         if (_recoveries[index].newWallet != address(0)) revert RecoveryAlreadyPending(index);
         executableAt = block.timestamp + _recoveryDelay;
-        _recoveries[index] = Recovery({newWallet: newWallet, executableAt: SafeCast.toUint64(executableAt)});
+        _recoveries[index] = Recovery({
+            newWallet: newWallet,
+            executableAt: SafeCast.toUint64(executableAt),
+            confirmed: false,
+            requester: msg.sender
+        });
         emit WalletRecoveryRequested(index, rec.wallet(), newWallet, executableAt);
     }
 
@@ -347,10 +369,25 @@ contract CashProgramme is
     }
 
     /// @inheritdoc ICashProgramme
+    function confirmWalletRecovery(bytes32 id) external {
+        if (!hasRole(APPROVER_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, APPROVER_ROLE);
+        }
+        (uint256 index,) = _lookup(id);
+        Recovery storage pending = _recoveries[index];
+        if (pending.newWallet == address(0)) revert NoPendingRecovery(index);
+        if (pending.confirmed) revert RecoveryAlreadyConfirmed(index);
+        if (pending.requester == msg.sender) revert RecoveryConfirmerIsRequester(index, msg.sender);
+        pending.confirmed = true;
+        emit WalletRecoveryConfirmed(index, msg.sender);
+    }
+
+    /// @inheritdoc ICashProgramme
     function executeWalletRecovery(bytes32 id) external {
         (uint256 index, BeneficiaryRecord rec) = _lookup(id);
         Recovery memory pending = _recoveries[index];
         if (pending.newWallet == address(0)) revert NoPendingRecovery(index);
+        if (!pending.confirmed) revert RecoveryNotConfirmed(index);
         if (block.timestamp < pending.executableAt) revert RecoveryNotReady(index, pending.executableAt);
         if (_indexOfWallet[pending.newWallet] != 0) revert WalletAlreadyBound(pending.newWallet);
         address oldWallet = rec.wallet();
@@ -670,6 +707,12 @@ contract CashProgramme is
     function pendingRecovery(uint256 index) external view returns (address newWallet, uint256 executableAt) {
         Recovery memory pending = _recoveries[index];
         return (pending.newWallet, pending.executableAt);
+    }
+
+    /// @inheritdoc ICashProgramme
+    function recoveryConfirmation(uint256 index) external view returns (address requester, bool confirmed) {
+        Recovery memory pending = _recoveries[index];
+        return (pending.requester, pending.confirmed);
     }
 
     /// @inheritdoc ICashProgramme

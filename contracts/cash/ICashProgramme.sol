@@ -12,7 +12,8 @@ import {IPilotErrors} from "../common/IPilotErrors.sol";
 /// - REGISTRAR_ROLE: enrols, suspends, reinstates and removes beneficiaries; requests and cancels wallet recovery
 ///   (see {cancelWalletRecovery} for the stolen-wallet procedure).
 /// - DISBURSER_ROLE: proposes rounds, cancels them before approval, pushes payment batches.
-/// - APPROVER_ROLE: approves (funds) or rejects proposed rounds; never a round it proposed itself.
+/// - APPROVER_ROLE: approves (funds) or rejects proposed rounds, never a round it proposed itself; confirms wallet
+///   recoveries (as the admin may), never one it requested itself.
 /// - PAUSER_ROLE: pauses; only the admin unpauses.
 /// - MERCHANT_MANAGER_ROLE: approves and revokes merchants (voucher mode).
 ///
@@ -62,11 +63,13 @@ interface ICashProgramme is IPilotErrors {
         AlreadyPaid
     }
 
-    /// @notice Deployment settings. Everything but `periodCap` is fixed for the programme's life.
+    /// @notice Deployment settings. Everything but `periodCap` and `recoveryDelay` (upwards only) is fixed for the
+    /// programme's life.
     /// @param admin Initial holder of DEFAULT_ADMIN_ROLE (grants the other roles); use a multisig or a timelock.
     /// @param token The settlement ERC-20 (no fee-on-transfer or rebasing tokens: funding checks the amount).
     /// @param voucherMode True: payouts become entitlements spendable only at approved merchants.
-    /// @param recoveryDelay Seconds between a wallet-recovery request and its earliest execution (> 0).
+    /// @param recoveryDelay Seconds between a wallet-recovery request and its earliest execution (at least
+    /// {MIN_RECOVERY_DELAY}; the admin can only raise it afterwards, {setRecoveryDelay}).
     /// @param periodLength Length in seconds of a cap period; a round belongs to period `opensAt / periodLength`,
     /// and its whole window `[opensAt, closesAt)` must lie in that period (see {proposeRound}).
     /// @param periodCap Most one beneficiary may receive from all rounds of one period (> 0).
@@ -189,6 +192,25 @@ interface ICashProgramme is IPilotErrors {
     /// @param index The beneficiary index.
     /// @param status Its current status.
     error WalletCannotCancelRecovery(uint256 index, BeneficiaryStatus status);
+
+    /// @notice A recovery must be confirmed by an approver or the admin before it can be executed.
+    /// @param index The beneficiary index.
+    error RecoveryNotConfirmed(uint256 index);
+
+    /// @notice The pending recovery is already confirmed.
+    /// @param index The beneficiary index.
+    error RecoveryAlreadyConfirmed(uint256 index);
+
+    /// @notice The account that requested a recovery cannot also confirm it (review finding 7: no single
+    /// account can redirect a beneficiary's money).
+    /// @param index The beneficiary index.
+    /// @param account The requester.
+    error RecoveryConfirmerIsRequester(uint256 index, address account);
+
+    /// @notice The recovery delay can only be raised, never lowered.
+    /// @param current The delay now.
+    /// @param requested The refused delay.
+    error RecoveryDelayDecrease(uint256 current, uint256 requested);
 
     /// @notice The proposed round is malformed (see {proposeRound} for the rules).
     error InvalidRoundParams();
@@ -362,6 +384,16 @@ interface ICashProgramme is IPilotErrors {
         uint256 indexed index, address indexed oldWallet, address indexed newWallet, uint256 executableAt
     );
 
+    /// @notice A pending wallet recovery was confirmed by an account other than its requester.
+    /// @param index The beneficiary index.
+    /// @param by The confirming approver or admin.
+    event WalletRecoveryConfirmed(uint256 indexed index, address indexed by);
+
+    /// @notice The admin raised the wallet-recovery delay (applies to requests from now on).
+    /// @param oldDelay Previous delay in seconds.
+    /// @param newDelay New delay in seconds.
+    event RecoveryDelayUpdated(uint256 oldDelay, uint256 newDelay);
+
     /// @notice A pending wallet recovery was cancelled.
     /// @param index The beneficiary index.
     /// @param by Who cancelled it.
@@ -521,7 +553,8 @@ interface ICashProgramme is IPilotErrors {
     /// @param reasonCode Off-chain reason code.
     function remove(bytes32 id, uint16 reasonCode) external;
 
-    /// @notice Starts re-binding a beneficiary to a new wallet; executable after {recoveryDelay}.
+    /// @notice Starts re-binding a beneficiary to a new wallet; executable after {recoveryDelay} once an approver
+    /// or the admin other than the requester has confirmed it ({confirmWalletRecovery}).
     /// @dev Requires REGISTRAR_ROLE, status Active or Suspended, `newWallet` neither zero nor this contract and not
     /// bound, no recovery pending. Emits {WalletRecoveryRequested}. For a lost or stolen wallet, suspend first
     /// (see {cancelWalletRecovery}).
@@ -537,15 +570,24 @@ interface ICashProgramme is IPilotErrors {
     /// Suspended beneficiary, {RecoveryCancelNotAllowed} for anyone else. Emits {WalletRecoveryCancelled}.
     /// Stolen (or lost) wallet procedure: a registrar {suspend}s the beneficiary (payments, claims and spending
     /// stop), then {requestWalletRecovery} to a new wallet; the stolen wallet can no longer cancel; after the
-    /// delay anyone {executeWalletRecovery}; the registrar {reinstate}s. The suspension and the request are public
-    /// events during the whole delay, in which the admin can still cancel a recovery a registrar should not have
-    /// started (and revoke that registrar).
+    /// delay and an approver's (or the admin's) {confirmWalletRecovery}, anyone {executeWalletRecovery}s; the
+    /// registrar {reinstate}s. The suspension and the request are public events during the whole delay (at least
+    /// {MIN_RECOVERY_DELAY}), in which the admin can still cancel a recovery a registrar should not have started
+    /// (and revoke that registrar).
     /// @param id Keyed-hash id.
     function cancelWalletRecovery(bytes32 id) external;
 
-    /// @notice Executes a pending wallet recovery once its delay has passed. Anyone may call.
-    /// @dev Requires a pending recovery whose delay has passed and a new wallet still unbound. Emits
-    /// {WalletRecovered}. Voucher entitlement and unclaimed payments follow the beneficiary to the new wallet.
+    /// @notice Confirms a pending wallet recovery: the second role of the four-eyes rule (review finding 7).
+    /// @dev Requires APPROVER_ROLE or DEFAULT_ADMIN_ROLE, a pending unconfirmed recovery, and a caller other than
+    /// the registrar that requested it ({RecoveryConfirmerIsRequester}). Does not shorten the delay. Emits
+    /// {WalletRecoveryConfirmed}.
+    /// @param id Keyed-hash id.
+    function confirmWalletRecovery(bytes32 id) external;
+
+    /// @notice Executes a pending wallet recovery once it is confirmed and its delay has passed. Anyone may call.
+    /// @dev Requires a pending recovery, confirmed ({RecoveryNotConfirmed}), whose delay has passed and a new
+    /// wallet still unbound. Emits {WalletRecovered}. Voucher entitlement and unclaimed payments follow the
+    /// beneficiary to the new wallet.
     /// @param id Keyed-hash id.
     function executeWalletRecovery(bytes32 id) external;
 
@@ -760,9 +802,25 @@ interface ICashProgramme is IPilotErrors {
     /// @return True in voucher mode.
     function voucherMode() external view returns (bool);
 
-    /// @notice Wallet-recovery delay.
+    /// @notice Wallet-recovery delay (at least {MIN_RECOVERY_DELAY}).
     /// @return Seconds.
     function recoveryDelay() external view returns (uint256);
+
+    /// @notice Shortest wallet-recovery delay a programme accepts: 24 hours.
+    /// @return Seconds.
+    function MIN_RECOVERY_DELAY() external view returns (uint256);
+
+    /// @notice Raises the wallet-recovery delay for requests made from now on (pending ones keep their time).
+    /// @dev Requires DEFAULT_ADMIN_ROLE; reverts {RecoveryDelayDecrease} below the current delay. Emits
+    /// {RecoveryDelayUpdated}.
+    /// @param newDelay New delay in seconds.
+    function setRecoveryDelay(uint32 newDelay) external;
+
+    /// @notice Who requested a pending wallet recovery and whether it is confirmed.
+    /// @param index The index.
+    /// @return requester The registrar that requested it (zero if none pending).
+    /// @return confirmed Whether an approver or the admin confirmed it.
+    function recoveryConfirmation(uint256 index) external view returns (address requester, bool confirmed);
 
     /// @notice Cap period length.
     /// @return Seconds.

@@ -25,5 +25,6 @@ LEGACY_ORDER: dict[str, tuple[str, ...]] = {
     "attempts": ("double_claim", "claim_after_window", "replayed_signature", "forged_signature",
                  "unauthorised_role", "pay_suspended", "claim_suspended", "self_approval",
                  "spend_unapproved_merchant", "overspend_voucher", "paused_payment", "transfer_retired",
-                 "overlapping_serials", "unaccredited_issuer", "verify_revoked", "thief_cancels_recovery"),
+                 "overlapping_serials", "unaccredited_issuer", "verify_revoked", "thief_cancels_recovery",
+                 "registrar_alone_recovers"),
 }

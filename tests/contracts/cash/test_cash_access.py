@@ -81,6 +81,7 @@ def _suspended(cash: Cash, chain: ChainControl) -> tuple[Any, ...]:
 
 GATED: dict[str, Gated] = {
     "setPeriodCap": Gated(ADMIN_ROLE, lambda c, ch: (123 * AMOUNT,)),
+    "setRecoveryDelay": Gated(ADMIN_ROLE, lambda c, ch: (4 * 86_400,)),
     "unpause": Gated(ADMIN_ROLE, _paused),
     "grantRole": Gated(ADMIN_ROLE, lambda c, ch: (PAUSER_ROLE, c.roles.stranger.address)),
     "revokeRole": Gated(ADMIN_ROLE, lambda c, ch: (PAUSER_ROLE, c.roles.pauser.address)),
@@ -125,7 +126,7 @@ def test_role_gated_function_accepts_its_role(vcash: Cash, chain, function: str)
 
 def test_matrix_covers_every_state_changing_function(vcash: Cash) -> None:
     """Every state-changing function is role-gated (matrix above), composite-gated, signature-gated or open."""
-    composite = {"cancelRound", "cancelWalletRecovery"}
+    composite = {"cancelRound", "cancelWalletRecovery", "confirmWalletRecovery"}  # approver or admin
     signature_gated = {"claimFor", "spendFor"}
     caller_bound = {"claim", "spend", "redeem", "renounceRole"}  # act on the caller's own wallet or balance
     anyone = {"sweep", "executeWalletRecovery"}  # only finish what a role started, to fixed recipients

@@ -6,6 +6,7 @@ import pytest
 from cash_helpers import (
     ADMIN_ROLE,
     APPROVER_ROLE,
+    DAY,
     DISBURSER_ROLE,
     MAX_BATCH,
     MAX_CLAIM_CAP,
@@ -98,6 +99,28 @@ def test_constructor_rejects_unusable_settings(deploy, cash: Cash, field: str) -
     config[field] = ZERO_ADDRESS if field in ("admin", "token") else 0
     with reverts("InvalidProgrammeConfig"):
         deploy("CashProgramme", tuple(config.values()), sender=cash.roles.admin)
+
+
+@pytest.mark.parametrize("delay", [1, 60, DAY - 1])
+def test_constructor_rejects_a_recovery_delay_under_24_hours(deploy, cash: Cash, delay: int) -> None:
+    """Review finding 7: a one-second recovery delay left no time for anyone to notice a hostile recovery."""
+    config = (cash.roles.admin.address, cash.token.address, False, delay, PERIOD, PERIOD_CAP)
+    with reverts("InvalidProgrammeConfig"):
+        deploy("CashProgramme", config, sender=cash.roles.admin)
+    assert cash.prog.MIN_RECOVERY_DELAY() == DAY
+    deployed = deploy("CashProgramme", config[:3] + (DAY,) + config[4:], sender=cash.roles.admin)
+    assert deployed.recoveryDelay() == DAY
+
+
+def test_recovery_delay_can_only_be_raised(cash: Cash) -> None:
+    prog, admin = cash.prog, cash.roles.admin
+    with reverts("RecoveryDelayDecrease", current=RECOVERY_DELAY, requested=RECOVERY_DELAY - 1):
+        prog.setRecoveryDelay(RECOVERY_DELAY - 1, sender=admin)
+    with reverts("AccessControlUnauthorizedAccount"):
+        prog.setRecoveryDelay(RECOVERY_DELAY + 1, sender=cash.roles.registrar)
+    result = prog.setRecoveryDelay(RECOVERY_DELAY + DAY, sender=admin)
+    assert_event(result, "RecoveryDelayUpdated", oldDelay=RECOVERY_DELAY, newDelay=RECOVERY_DELAY + DAY)
+    assert prog.recoveryDelay() == RECOVERY_DELAY + DAY
 
 
 def test_set_period_cap(cash: Cash) -> None:

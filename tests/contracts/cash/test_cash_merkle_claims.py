@@ -109,6 +109,7 @@ def test_claim_after_wallet_recovery(cash: Cash, chain) -> None:
     round_id = claim_round(cash, chain, tree, lasts=LONG)
     # The recovered wallet is dev account "stranger" here, so it can send transactions.
     prog.requestWalletRecovery(cash.id(6), cash.roles.stranger.address, sender=registrar)
+    prog.confirmWalletRecovery(cash.id(6), sender=cash.roles.approver)
     chain.sleep(prog.recoveryDelay())
     prog.executeWalletRecovery(cash.id(6), sender=registrar)
     with reverts("NotBeneficiaryWallet", index=6, caller=cash.wallet(6)):

@@ -120,6 +120,7 @@ def test_payment_follows_a_recovered_wallet(cash: Cash, chain) -> None:
     prog, registrar = cash.prog, cash.roles.registrar
     new = address_of("recovered-pay")
     prog.requestWalletRecovery(cash.id(1), new, sender=registrar)
+    prog.confirmWalletRecovery(cash.id(1), sender=cash.roles.approver)
     chain.sleep(prog.recoveryDelay())
     prog.executeWalletRecovery(cash.id(1), sender=registrar)
     round_id = open_round(cash, chain)

@@ -7,6 +7,7 @@ import pytest
 from cash_helpers import (
     ADMIN_ROLE,
     AMOUNT,
+    APPROVER_ROLE,
     MAX_ENROL_BATCH,
     N_BENEFICIARIES,
     RECOVERY_DELAY,
@@ -180,6 +181,10 @@ def test_wallet_recovery_lifecycle(cash: Cash, chain) -> None:
     assert tuple(prog.pendingRecovery(1)) == (new, request_time + RECOVERY_DELAY)
     with reverts("RecoveryAlreadyPending", index=1):
         prog.requestWalletRecovery(cash.id(1), make_wallet("other").address, sender=registrar)
+    assert tuple(prog.recoveryConfirmation(1)) == (registrar.address, False)
+    assert_event(prog.confirmWalletRecovery(cash.id(1), sender=cash.roles.approver), "WalletRecoveryConfirmed",
+                 index=1, by=cash.roles.approver)
+    assert tuple(prog.recoveryConfirmation(1)) == (registrar.address, True)
 
     # Not before the delay (the last second before it included).
     with reverts("RecoveryNotReady", index=1, executableAt=request_time + RECOVERY_DELAY):
@@ -249,6 +254,7 @@ def test_wallet_recovery_rejections(cash: Cash, chain) -> None:
     # The new wallet gets bound elsewhere during the delay: execution is refused.
     taken = address_of("taken-later")
     prog.requestWalletRecovery(cash.id(1), taken, sender=registrar)
+    prog.confirmWalletRecovery(cash.id(1), sender=cash.roles.approver)
     prog.enrol(person("late"), taken, sender=registrar)
     chain.sleep(RECOVERY_DELAY)
     with reverts("WalletAlreadyBound", wallet=taken):
@@ -260,6 +266,7 @@ def test_wallet_recovery_of_suspended_beneficiary(cash: Cash, chain) -> None:
     prog.suspend(cash.id(5), 3, sender=registrar)
     new = address_of("suspended-new")
     prog.requestWalletRecovery(cash.id(5), new, sender=registrar)
+    prog.confirmWalletRecovery(cash.id(5), sender=cash.roles.approver)
     chain.sleep(RECOVERY_DELAY)
     prog.executeWalletRecovery(cash.id(5), sender=registrar)
     assert tuple(prog.beneficiary(5)) == (new, BStatus.Suspended, 0)
@@ -296,6 +303,7 @@ def test_stolen_wallet_cannot_block_recovery(cash: Cash, chain) -> None:
     prog.requestWalletRecovery(cash.id(2), new.address, sender=roles.registrar)
     with reverts("WalletCannotCancelRecovery", index=2, status=BStatus.Suspended):
         prog.cancelWalletRecovery(cash.id(2), sender=stolen)
+    prog.confirmWalletRecovery(cash.id(2), sender=roles.approver)
     chain.sleep(RECOVERY_DELAY)
     with reverts("WalletCannotCancelRecovery", index=2, status=BStatus.Suspended):
         prog.cancelWalletRecovery(cash.id(2), sender=stolen)  # not even at the last moment
@@ -372,3 +380,54 @@ def test_role_holder_that_is_also_the_wallet_cancels_by_role(cash: Cash, chain) 
     index = prog.beneficiaryIndex(person("registrar-self"))
     result = prog.cancelWalletRecovery(person("registrar-self"), sender=roles.registrar)
     assert_event(result, "WalletRecoveryCancelled", index=index, by=roles.registrar)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Four eyes on recovery (review finding 7): the registrar alone can no longer redirect a beneficiary's money
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_registrar_alone_cannot_redirect_money(cash: Cash, chain) -> None:
+    """Suspend -> request -> wait -> execute used to re-bind the wallet with no one else involved."""
+    prog, roles = cash.prog, cash.roles
+    hostile = address_of("registrar-controlled")
+    prog.suspend(cash.id(3), 1, sender=roles.registrar)
+    prog.requestWalletRecovery(cash.id(3), hostile, sender=roles.registrar)
+    chain.sleep(RECOVERY_DELAY)
+    with reverts("RecoveryNotConfirmed", index=3):
+        prog.executeWalletRecovery(cash.id(3), sender=roles.registrar)
+    with reverts("RecoveryNotConfirmed", index=3):
+        prog.executeWalletRecovery(cash.id(3), sender=roles.stranger)
+    assert tuple(prog.beneficiary(3))[0] == cash.wallet(3).address
+
+
+def test_recovery_confirmation_rules(cash: Cash, chain, accounts) -> None:
+    prog, roles = cash.prog, cash.roles
+    with reverts("NoPendingRecovery", index=1):
+        prog.confirmWalletRecovery(cash.id(1), sender=roles.approver)
+    prog.requestWalletRecovery(cash.id(1), address_of("confirm-rules"), sender=roles.registrar)
+    for who in (roles.registrar, roles.disburser, roles.pauser, roles.stranger, cash.wallet(1)):
+        with reverts("AccessControlUnauthorizedAccount"):
+            prog.confirmWalletRecovery(cash.id(1), sender=who)
+    with reverts("UnknownBeneficiary", id=person("ghost")):
+        prog.confirmWalletRecovery(person("ghost"), sender=roles.approver)
+    # A registrar that is also an approver cannot confirm its own request.
+    prog.grantRole(APPROVER_ROLE, roles.registrar.address, sender=roles.admin)
+    with reverts("RecoveryConfirmerIsRequester", index=1, account=roles.registrar):
+        prog.confirmWalletRecovery(cash.id(1), sender=roles.registrar)
+    # The admin may confirm (as may any approver), once.
+    assert_event(prog.confirmWalletRecovery(cash.id(1), sender=roles.admin), "WalletRecoveryConfirmed", index=1,
+                 by=roles.admin)
+    with reverts("RecoveryAlreadyConfirmed", index=1):
+        prog.confirmWalletRecovery(cash.id(1), sender=roles.approver)
+    # Confirmation does not shorten the delay.
+    with reverts("RecoveryNotReady"):
+        prog.executeWalletRecovery(cash.id(1), sender=roles.stranger)
+    # A confirmed recovery can still be vetoed by the Active bound wallet.
+    assert_event(prog.cancelWalletRecovery(cash.id(1), sender=cash.wallet(1)), "WalletRecoveryCancelled", index=1)
+    assert tuple(prog.recoveryConfirmation(1)) == (ZERO_ADDRESS, False)
+    # A new request starts unconfirmed.
+    prog.requestWalletRecovery(cash.id(1), address_of("confirm-rules-2"), sender=roles.registrar)
+    chain.sleep(RECOVERY_DELAY)
+    with reverts("RecoveryNotConfirmed", index=1):
+        prog.executeWalletRecovery(cash.id(1), sender=roles.stranger)

@@ -193,6 +193,7 @@ def test_claim_for_after_recovery_needs_the_new_wallet(cash: Cash, chain, claims
     old_signature = sign_claim(cash, cash.wallet(6), round_id, 6, 7 * USDC, deadline + 30 * DAY)
     new_wallet = cash.roles.stranger
     prog.requestWalletRecovery(cash.id(6), new_wallet.address, sender=registrar)
+    prog.confirmWalletRecovery(cash.id(6), sender=cash.roles.approver)
     chain.sleep(prog.recoveryDelay())
     prog.executeWalletRecovery(cash.id(6), sender=registrar)
     with reverts("InvalidSignature"):

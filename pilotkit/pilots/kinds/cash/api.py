@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from pilotkit.pilots.actions import Operation, Pending
     from pilotkit.pilots.api_kit import ApiClient, Route
 
-BENEFICIARY_FUNCTIONS = ("suspend", "reinstate", "remove", "requestWalletRecovery", "executeWalletRecovery",
+BENEFICIARY_FUNCTIONS = ("suspend", "reinstate", "remove", "requestWalletRecovery", "confirmWalletRecovery",
+                         "executeWalletRecovery",
                          "cancelWalletRecovery")
 ROUND_FUNCTIONS = ("approveRound", "cancelRound", "sweep", "payFlat")
 
@@ -124,6 +125,8 @@ class CashApi(KindApi):
             return post(pendings, f"{base}/reinstate", "registrar", json={})
         if op.function == "requestWalletRecovery":
             return post(pendings, f"{base}/wallet-recovery", "registrar", json={"new_wallet": op.args[1]})
+        if op.function == "confirmWalletRecovery":
+            return post(pendings, f"{base}/wallet-recovery/confirm", "approver", json={})
         action = "execute" if op.function == "executeWalletRecovery" else "cancel"
         return post(pendings, f"{base}/wallet-recovery/{action}", "registrar", json={})
 

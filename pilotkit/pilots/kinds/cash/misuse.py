@@ -196,8 +196,28 @@ def thief_cancels_recovery(engine: Engine, step: Step) -> tuple[str, Observed]:
             tx(engine, NAME, "cancelWalletRecovery", bid, sender=s.wallet(index)))
 
 
+def registrar_alone_recovers(engine: Engine, step: Step) -> tuple[str, Observed]:
+    """Review finding 7: a registrar that suspends, requests a recovery and waits out the delay still cannot
+    re-bind the wallet without an approver's (or the admin's) confirmation."""
+    s = state(engine)
+    index = int(step.get("beneficiary", 1))
+    registrar = engine.role["registrar"]
+    bid = s.ids[index - 1]
+    if s.status[index] == "Active":
+        engine.send(NAME, "suspend", bid, 7, sender=registrar)
+        s.status[index] = "Suspended"
+    if index not in s.pending_wallets:
+        new_wallet = engine.derive(f"beneficiary-{index}-recovered-{s.recoveries + 1}")
+        engine.send(NAME, "requestWalletRecovery", bid, new_wallet.address, sender=registrar)
+        s.pending_wallets[index] = new_wallet
+    engine.flush()
+    engine.advance_to(engine.clock.now + engine.scenario.programme.recovery_delay)
+    return (f"the registrar alone executes a recovery of beneficiary {index}'s wallet after the delay",
+            tx(engine, NAME, "executeWalletRecovery", bid, sender=registrar))
+
+
 ATTEMPTS: dict[str, Attempt] = {
     f.__name__: f for f in (double_claim, claim_after_window, replayed_signature, forged_signature, pay_suspended,
                             claim_suspended, self_approval, spend_unapproved_merchant, overspend_voucher,
-                            paused_payment, thief_cancels_recovery)
+                            paused_payment, thief_cancels_recovery, registrar_alone_recovers)
 }

@@ -119,6 +119,10 @@ def wallet_recovery(engine: Engine, step: Step) -> None:
         engine.flush()
     else:
         new_wallet = s.pending_wallets.pop(index)
+    # Four eyes (review finding 7): an approver confirms what the registrar requested.
+    _, confirmed = engine.actions.call(NAME, "recoveryConfirmation", index)
+    if not confirmed:
+        engine.send(NAME, "confirmWalletRecovery", bid, sender=engine.role["approver"])
     engine.advance_to(engine.clock.now + engine.scenario.programme.recovery_delay)
     engine.send(NAME, "executeWalletRecovery", bid, sender=registrar)
     if s.status[index] == "Suspended":

@@ -157,15 +157,25 @@ def test_wallet_recovery_request_execute_and_cancel(service: Service) -> None:
     pending = service.get(path, registrar).json()["pending_recovery"]
     assert pending["new_wallet"] == address_of("new") and pending["executable_at"] > 0
     assert service.get(path, service.key("auditor")).json()["pending_recovery"]["new_wallet"] is None
-    early = service.post(f"{path}/wallet-recovery/execute", registrar)
-    assert early.status_code == 409 and early.json()["title"] == "RecoveryNotReady"
+    assert pending["confirmed"] is False
+    # Review finding 7: the registrar alone cannot redirect the money; an approver key must confirm.
     service.chain.control.sleep(3 * DAY + 1)
+    unconfirmed = service.post(f"{path}/wallet-recovery/execute", registrar)
+    assert unconfirmed.status_code == 409 and unconfirmed.json()["title"] == "RecoveryNotConfirmed"
+    assert service.post(f"{path}/wallet-recovery/confirm", registrar).status_code == 403
+    approver = service.key("approver")
+    service.confirmed(service.post(f"{path}/wallet-recovery/confirm", approver), approver)
+    assert service.get(path, registrar).json()["pending_recovery"]["confirmed"] is True
+    again = service.post(f"{path}/wallet-recovery/confirm", approver)
+    assert again.status_code == 409 and again.json()["title"] == "RecoveryAlreadyConfirmed"
     service.confirmed(service.post(f"{path}/wallet-recovery/execute", registrar), registrar)
     detail = service.get(path, registrar).json()
     assert detail["wallet"] == address_of("new") and detail["pending_recovery"] is None
 
     service.confirmed(service.post(f"{path}/wallet-recovery", registrar, {"new_wallet": address_of("newer")}),
                       registrar)
+    early = service.post(f"{path}/wallet-recovery/execute", registrar)
+    assert early.status_code == 409 and early.json()["title"] == "RecoveryNotConfirmed"
     service.confirmed(service.post(f"{path}/wallet-recovery/cancel", registrar), registrar)
     assert service.get(path, registrar).json()["pending_recovery"] is None
     none = service.post(f"{path}/wallet-recovery/cancel", registrar)
@@ -183,6 +193,7 @@ ENDPOINTS = [  # (method, path suffix, body, who may)
     ("GET", "/1", None, {"registrar", "auditor"}),
     ("POST", "/1/suspend", {"reason_code": 1}, {"registrar"}),
     ("POST", "/1/wallet-recovery/cancel", None, {"registrar"}),
+    ("POST", "/1/wallet-recovery/confirm", None, {"approver"}),
     ("DELETE", "/1/personal-data", None, {"registrar"}),
 ]
 

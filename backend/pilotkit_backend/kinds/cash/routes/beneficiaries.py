@@ -41,6 +41,7 @@ from pilotkit_backend.platform.models.registry import RegisteredContract
 from pilotkit_backend.platform.writes import JobAccepted, accepted
 
 Registrar = Annotated[AuthenticatedKey, require_scope(Scope.registrar)]
+Approver = Annotated[AuthenticatedKey, require_scope(Scope.approver)]
 Reader = Annotated[AuthenticatedKey, require_scope(Scope.registrar, Scope.auditor)]
 Index = Annotated[int, Path(ge=1, le=2**32 - 1, description="the beneficiary index (1, 2, 3, ...)")]
 
@@ -150,7 +151,8 @@ def _detail(session: Session, chain: ChainContext, row: BeneficiaryRecord, key: 
         entitlement = str(record["entitlement"])
         new_wallet, executable_at = chain.call(row.programme, svc.CONTRACT, "pendingRecovery", row.beneficiary_index)
         if new_wallet != svc.ZERO_ADDRESS:
-            recovery = {"executable_at": int(executable_at),
+            _, confirmed = chain.call(row.programme, svc.CONTRACT, "recoveryConfirmation", row.beneficiary_index)
+            recovery = {"executable_at": int(executable_at), "confirmed": bool(confirmed),
                         "new_wallet": new_wallet if key.has_any([Scope.registrar]) else None}
         paid = svc.payments(session, chain, row.programme, row.beneficiary_index)
     session.commit()
@@ -299,8 +301,17 @@ def request_recovery(programme: str, index: Index, body: RecoveryBody, request: 
     return _change(programme, index, request, key, chain, idem, "recovery", new_wallet=body.new_wallet)
 
 
+@router.post("/{index}/wallet-recovery/confirm", status_code=202, response_model=JobAccepted,
+             responses=IDEMPOTENT_RESPONSES,
+             summary="Confirm a pending wallet recovery (approver key: the second pair of eyes)")
+def confirm_recovery(programme: str, index: Index, request: Request, key: Approver, chain: ChainDep,
+                     idem: IdempotencyDep) -> JobAccepted:
+    return _change(programme, index, request, key, chain, idem, "recovery_confirm")
+
+
 @router.post("/{index}/wallet-recovery/execute", status_code=202, response_model=JobAccepted,
-             responses=IDEMPOTENT_RESPONSES, summary="Execute a pending wallet recovery once its delay has passed")
+             responses=IDEMPOTENT_RESPONSES,
+             summary="Execute a pending wallet recovery once an approver confirmed it and its delay has passed")
 def execute_recovery(programme: str, index: Index, request: Request, key: Registrar, chain: ChainDep,
                      idem: IdempotencyDep) -> JobAccepted:
     return _change(programme, index, request, key, chain, idem, "recovery_execute")

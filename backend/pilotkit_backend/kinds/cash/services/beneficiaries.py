@@ -302,11 +302,13 @@ def _status_check(chain: ChainContext, row: BeneficiaryRecord, status: int, wall
 
 def change(session: Session, chain: ChainContext, settings: Settings, row: BeneficiaryRecord, action: str,
            *, key_id: int, ref: str, reason: int = 0, new_wallet: str | None = None) -> Job:
-    """Queue one status or wallet change (pre-flighted as the registrar) and mark the record as changing."""
+    """Queue one status or wallet change (pre-flighted as the registrar, a recovery confirmation as the approver)
+    and mark the record as changing."""
     bid = bytes.fromhex(row.beneficiary_id[2:])
     programme, index = row.programme, int(row.beneficiary_index or 0)
     chain_record = sync_from_chain(chain, row)
     check: dict[str, Any] | None = None
+    role = "registrar"
     if action == "suspend":
         data = chain.encode(CONTRACT, "suspend", bid, reason_code(reason))
         check = _status_check(chain, row, 2, chain_record["wallet"])
@@ -328,12 +330,19 @@ def change(session: Session, chain: ChainContext, settings: Settings, row: Benef
         if pending_wallet != ZERO_ADDRESS:
             check = make_effect_check(programme, chain.encode(CONTRACT, "indexOfWallet", pending_wallet),
                                       "0x" + _word(index))
+    elif action == "recovery_confirm":
+        # Sent by the approver signer, never the registrar that requested it (the contract refuses that).
+        data = chain.encode(CONTRACT, "confirmWalletRecovery", bid)
+        role = "approver"
+        requester, _ = chain.call(programme, CONTRACT, "recoveryConfirmation", index)
+        check = make_effect_check(programme, chain.encode(CONTRACT, "recoveryConfirmation", index),
+                                  "0x" + _word(int(requester, 16)) + _word(1))
     elif action == "recovery_cancel":
         data = chain.encode(CONTRACT, "cancelWalletRecovery", bid)
         check = make_effect_check(programme, chain.encode(CONTRACT, "pendingRecovery", index), "0x" + "00" * 64)
     else:  # pragma: no cover - routes pass known actions
         raise ValueError(action)
-    job = submit(session, chain, settings, Call(f"cash.{action}", "registrar", programme, data, check),
+    job = submit(session, chain, settings, Call(f"cash.{action}", role, programme, data, check),
                  api_key_id=key_id, object_address=programme, ref=ref)
     row.pending_job_id = job.id
     row.updated_at = utcnow()
