@@ -5,13 +5,11 @@ control is refused naming it."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from _json_rpc_stub import json_rpc_stub
 
 from pilotkit.config import NetworkConfig
 from pilotkit.pilots import ReplayError
@@ -42,39 +40,21 @@ def test_a_replay_runs_on_a_running_development_chain_and_leaves_it_as_found() -
         rpc.close()
 
 
-class _Chain(BaseHTTPRequestHandler):
-    """A JSON-RPC chain with snapshots and mining but no control of block timestamps or balances."""
+#: a JSON-RPC chain with snapshots and mining but no control of block timestamps or balances
+OFFERED = {"eth_chainId": "0x7a69", "evm_snapshot": "0x1", "evm_revert": True, "evm_mine": "0x0",
+           "evm_setAutomine": True, "hardhat_mine": True}
 
-    offered = {"eth_chainId": "0x7a69", "evm_snapshot": "0x1", "evm_revert": True, "evm_mine": "0x0",
-               "evm_setAutomine": True, "hardhat_mine": True}
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if request["method"] in self.offered:
-            reply: dict[str, Any] = {"result": self.offered[request["method"]]}
-        else:
-            reply = {"error": {"code": -32601, "message": f"Method {request['method']} not found"}}
-        body = json.dumps({"jsonrpc": "2.0", "id": request["id"], **reply}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def _lacking(request: dict[str, Any]) -> dict[str, Any]:
+    if request["method"] in OFFERED:
+        return {"result": OFFERED[request["method"]]}
+    return {"error": {"code": -32601, "message": f"Method {request['method']} not found"}}
 
 
 @pytest.fixture()
 def lacking_chain() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Chain)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with json_rpc_stub(_lacking) as url:
+        yield url
 
 
 def test_a_chain_lacking_a_control_is_refused_naming_it(lacking_chain: str) -> None:

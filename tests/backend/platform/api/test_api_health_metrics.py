@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 from _api_support import Api, ApiFactory
+from _json_rpc_stub import json_rpc_stub
 from fastapi.testclient import TestClient
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.main import create_app
@@ -47,27 +45,9 @@ def test_health_when_the_database_is_unreachable(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fake_rpc() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": "0x10"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/SECRET-PROJECT-KEY"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A node that answers every call with block 16; its URL carries a secret that must never be shown."""
+    with json_rpc_stub(lambda request: {"result": "0x10"}, path="/SECRET-PROJECT-KEY") as url:
+        yield url
 
 
 def test_rpc_health_check(fake_rpc: str, api: Api) -> None:

@@ -8,19 +8,18 @@ OpenAPI document gets deep arrays and deep objects, and `/health` must still ans
 
 from __future__ import annotations
 
-import http.server
 import os
 import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from _json_rpc_stub import json_rpc_stub
 
 from pilotkit import safejson
 
@@ -133,32 +132,12 @@ def test_no_import_leaves_a_recursion_limit_that_can_overflow_the_c_stack() -> N
     assert done.stdout.split() == ["refused", "refused", str(safejson.SAFE_RECURSION_LIMIT)]
 
 
-class _DeepNode(http.server.BaseHTTPRequestHandler):
-    """A hostile "node": every JSON-RPC answer is nested 100,000 levels deep."""
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"[" * DEEP + b"]" * DEEP + b"}"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def deep_node() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DeepNode)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A hostile "node": every JSON-RPC answer is nested 100,000 levels deep."""
+    body = b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"[" * DEEP + b"]" * DEEP + b"}"
+    with json_rpc_stub(raw=lambda _: body) as url:
+        yield url
 
 
 def test_deep_node_answers_are_refused_by_every_rpc_client(deep_node: str) -> None:
