@@ -1,1 +1,1 @@
-"""HTTP layer: routes per area and typed dependencies."""
+"""The request layer: typed dependencies (keys, scopes, idempotency), idempotent routes, the platform's routes."""

@@ -1,0 +1,1 @@
+"""The cash-transfer kind: programmes, beneficiaries, merchants, push / claim / voucher rounds (`kind.py`)."""

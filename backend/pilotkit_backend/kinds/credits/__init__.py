@@ -1,0 +1,1 @@
+"""The eco-credits kind: projects, serial-ranged batches, transfers, retirements (`kind.py`)."""

@@ -1,0 +1,1 @@
+"""The cash kind's routers: programmes, rounds, beneficiaries, merchants."""

@@ -1,0 +1,1 @@
+"""What the cash routes call: enrolment, identity, merchants, rounds (plans, chain views, payments), overview."""

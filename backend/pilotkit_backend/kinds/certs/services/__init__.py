@@ -1,0 +1,1 @@
+"""What the certs routes call: records and trees, subjects, uploads, verification, credentials."""

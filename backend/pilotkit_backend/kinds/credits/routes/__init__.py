@@ -1,0 +1,1 @@
+"""The credits kind's routers: the registry's routes and the public registry pages' routes."""

@@ -1,0 +1,1 @@
+"""What the credits routes call: issuance, serial ranges, reads, retirement beneficiaries."""
