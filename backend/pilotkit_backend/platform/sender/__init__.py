@@ -1,1 +1,4 @@
-"""The exactly-once sender: leases, nonces, fees, broadcasting, outcomes; `python -m pilotkit_backend.platform.sender`."""
+"""The exactly-once sender: leases, nonces, fees, broadcasting, outcomes.
+
+Run one as its own process: `python -m pilotkit_backend.platform.sender --help`.
+"""
