@@ -387,10 +387,10 @@ class SenderWorker:
         intact: list[Job] = []
         for job in jobs:
             result = job.result or {}
-            number = result.get("block_number")
+            settled_in = result.get("block_number")
             if int(job.nonce or 0) >= counts[job.signer]:
                 moved.append(job)  # its nonce is unused again: whatever settled it is gone
-            elif number is not None and hashes.get(int(number)) != result.get("block_hash"):
+            elif settled_in is not None and hashes.get(int(settled_in)) != result.get("block_hash"):
                 moved.append(job)  # its block was replaced: its transaction is elsewhere, or gone
             else:
                 intact.append(job)
