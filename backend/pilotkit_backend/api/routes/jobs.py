@@ -75,7 +75,8 @@ def job_public(job: Job) -> JobPublic:
     return JobPublic(
         id=job.id, kind=job.kind, status=JobStatus(job.status), final=job.is_irreversible,
         reorgs=[JobReorg(at=e["at"], status_before=e.get("status_before", ""), old_block=e.get("old_block"),
-                         new_block=e.get("new_block"), tx_hash=e.get("tx_hash")) for e in job.history or []],
+                         new_block=e.get("new_block"), tx_hash=e.get("tx_hash")) for e in job.history or []
+                if e.get("event", "reorged") == "reorged"],
         object=job.object_address,
         tx_hash=job.tx_hash, block_number=result.get("block_number"), gas_used=result.get("gas_used"), error=error,
         created_at=job.created_at, updated_at=job.updated_at, expires_at=job.expires_at, finished_at=job.finished_at,

@@ -21,7 +21,10 @@ State machine (`platform.models.jobs.JobStatus`)::
 
 Reorgs and nonce gaps: the chain's nonce for a signer can go back below the counter. Every job at or above it
 is then in flight or watched-and-reorged; all of them are re-broadcast from their stored bytes, in nonce order,
-so no gap can wedge the signer (the counter never moves backwards: the same nonces are filled again).
+so no gap can wedge the signer (the counter never moves backwards: the same nonces are filled again). A nonce
+in such a gap that no job holds (the counter moved past a transaction the service did not sign, and the reorg
+removed it) has no stored bytes: after `orphan_grace_seconds` with nothing pending there, it is filled with a
+no-op self-transfer, itself a job (`sender.nonce_gap_fill`, a "nonce_gap" entry in its history).
 
 Rules that make it exactly once: one nonce per job for life, handed out from the database; every signed
 transaction is stored before it is broadcast; a job is only finished from what the chain says about its
@@ -46,7 +49,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,7 +67,7 @@ from pilotkit_backend.platform.models.jobs import (
 )
 from pilotkit_backend.platform.sender import nonces
 from pilotkit_backend.platform.sender.fees import FeeOracle, bumped, over_cap
-from pilotkit_backend.platform.sender.leases import IN_FLIGHT, QUEUED, UNFINISHED, Leases
+from pilotkit_backend.platform.sender.leases import IN_FLIGHT, QUEUED, UNFINISHED, Leases, watched
 from pilotkit_backend.platform.sender.outcome import (
     effect_present,
     estimate_outcome,
@@ -86,6 +89,7 @@ FEE_CAP_MULTIPLIER = 4.0  # replacements stop bumping once an attempt pays 4× t
 RETRY_SECONDS = 1.0  # back-off after a transient estimation or broadcast problem
 DEFER_SECONDS = 0.25  # a reverting estimate waits while earlier jobs of its signer are unfinished
 WATCH_SECONDS = 0.25  # settled, not yet final jobs are checked against the chain at most this often
+GAP_FILL_KIND = "sender.nonce_gap_fill"  # a no-op the sender signs itself to fill a nonce no job of ours holds
 
 
 @dataclass
@@ -153,6 +157,7 @@ class SenderWorker:
         self._in_flight: dict[str, int] = {}
         self._reorged: dict[str, float] = {}  # job id → when a reorg sent it back (re-broadcast as it was mined)
         self._counts: dict[str, int] = {}  # signer → the chain's transaction count at the last look
+        self._gaps: dict[tuple[str, int], float] = {}  # (signer, nonce) → when first seen held by no job
 
     # ------------------------------------------------------------------ public API
 
@@ -270,6 +275,7 @@ class SenderWorker:
         for final in finals:
             self._in_flight[final.job.signer] -= 1
         self._push_waiting(waiting, counts, stats)
+        self._fill_gaps(waiting, counts, stats)
 
     # ------------------------------------------------------------------ reorgs and finality
 
@@ -284,6 +290,73 @@ class SenderWorker:
             log.warning("chain nonce of %s went back from %d to %d (reorg): re-broadcasting from %d up",
                         signer, before, count, count)
             self._recheck.update(job.id for job in jobs if job.signer == signer and int(job.nonce or 0) >= count)
+
+    def _fill_gaps(self, waiting: list[Job], counts: dict[str, int], stats: RunStats) -> None:
+        """Nonces between the chain's count and a waiting job's nonce that no job holds (the counter moved past
+        a transaction the service did not sign, and a reorg removed it: there are no stored bytes to re-send)
+        would wedge the signer. Once such a gap has lasted `orphan_grace` seconds with nothing pending at it,
+        each of its nonces is filled with a no-op (a 0-value self-transfer) recorded as a job of its own
+        (`GAP_FILL_KIND`, a "nonce_gap" entry in its history), broadcast in nonce order before what waits."""
+        lowest: dict[str, int] = {}
+        for job in waiting:
+            nonce = int(job.nonce or 0)
+            if nonce > counts[job.signer]:
+                lowest[job.signer] = min(nonce, lowest.get(job.signer, nonce))
+        gaps: list[tuple[str, int]] = []
+        if lowest:
+            with self.factory() as session:
+                for signer, top in lowest.items():
+                    held = set(session.execute(select(Job.nonce).where(
+                        Job.chain_id == self.chain_id, Job.signer == signer, Job.nonce >= counts[signer],
+                        Job.nonce < top, or_(Job.status.in_(IN_FLIGHT), watched()))).scalars())
+                    gaps += [(signer, n) for n in range(counts[signer], top) if n not in held]
+        seen = set(gaps)
+        for key in [k for k in self._gaps if k not in seen]:
+            del self._gaps[key]
+        now = time.monotonic()
+        due = [gap for gap in gaps if now - self._gaps.setdefault(gap, now) >= self.orphan_grace]
+        if not due:
+            return
+        signers = sorted({signer for signer, _ in due})
+        replies = self.rpc.many([("eth_getTransactionCount", [s, "pending"]) for s in signers])
+        pending = {s: int(r.result, 16) for s, r in zip(signers, replies, strict=True) if r.ok}
+        due = [(signer, n) for signer, n in due if pending.get(signer, n + 1) <= n]  # nothing in the pool there
+        created = self._sign_gap_fills(due, counts)
+        stats.signed += len(created)
+        self._broadcast(created, stats)
+
+    def _sign_gap_fills(self, gaps: list[tuple[str, int]], counts: dict[str, int]) -> list[tuple[Job, JobAttempt]]:
+        if not gaps:
+            return []
+        fees = self._market()
+        created: list[tuple[Job, JobAttempt]] = []
+        with nonces.write_session(self.factory) as session:
+            for signer in sorted({s for s, _ in gaps}):  # the counter row's lock serialises fills per signer
+                nonces.at_least(session, self.chain_id, signer, 0, partial(int, counts[signer]))
+            for signer, nonce in sorted(gaps):
+                if session.execute(select(Job.id).where(  # filled meanwhile by another worker?
+                        Job.chain_id == self.chain_id, Job.signer == signer, Job.nonce == nonce,
+                        or_(Job.status.in_(IN_FLIGHT), watched())).limit(1)).first():
+                    continue
+                now = utcnow()
+                job = enqueue(session, GAP_FILL_KIND, signer, "0x", signer=signer, chain_id=self.chain_id)
+                attempt = self._sign(job, AttemptKind.ORIGINAL, nonce,
+                                     {"to": signer, "value": 0, "data": "0x", "gas": CANCEL_GAS}, fees, 1, now)
+                event = {"event": "nonce_gap", "at": now.isoformat(), "nonce": nonce, "chain_nonce": counts[signer],
+                         "reason": f"nonce {nonce} of {signer} was held by no job after the chain's nonce went back "
+                                   f"to {counts[signer]}: filled with a no-op so later jobs can be mined"}
+                job.nonce, job.status, job.tx_hash, job.gas_limit = nonce, JobStatus.SIGNED.value, attempt.tx_hash, \
+                    CANCEL_GAS
+                job.lease_owner, job.lease_until = self.worker_id, now + self.leases.lease
+                job.history, job.result = [event], {"nonce_gap": event}
+                session.add(attempt)
+                session.flush()
+                created.append((job, attempt))
+        for job, attempt in created:
+            self._gaps.pop((job.signer, attempt.nonce), None)
+            log.warning("nonce %d of %s held by no job (chain nonce went back): filling it with a no-op (job %s)",
+                        attempt.nonce, job.signer, job.id)
+        return created
 
     def _final_point(self, head: int) -> int:
         """The highest final block: the node's `finalized` block where it offers the tag, else head - depth."""
@@ -314,10 +387,10 @@ class SenderWorker:
         intact: list[Job] = []
         for job in jobs:
             result = job.result or {}
-            number = result.get("block_number")
+            settled_in = result.get("block_number")
             if int(job.nonce or 0) >= counts[job.signer]:
                 moved.append(job)  # its nonce is unused again: whatever settled it is gone
-            elif number is not None and hashes.get(int(number)) != result.get("block_hash"):
+            elif settled_in is not None and hashes.get(int(settled_in)) != result.get("block_hash"):
                 moved.append(job)  # its block was replaced: its transaction is elsewhere, or gone
             else:
                 intact.append(job)

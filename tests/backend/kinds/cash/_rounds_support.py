@@ -4,11 +4,13 @@ another suite's), wallets with known keys, round windows inside one cap period, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from _domain_support import DAY, USDC, Service, register_contract
+import httpx
+from _domain_support import DAY, FINAL, USDC, Service, register_contract
 from eth_account import Account
 from eth_utils import keccak
 
@@ -111,6 +113,33 @@ def open_round(service: Service, programme: str, body: dict[str, Any]) -> tuple[
 def chain_round_id(service: Service, token: str, programme: str, round_id: int) -> int:
     body = service.get(rounds_path(programme, round_id), token).json()
     return int(body["chain_round_id"])
+
+
+class HttpApi:
+    """A client for a `ServeProcess`: bearer tokens, a fresh Idempotency-Key per POST (unless idem=False)."""
+
+    def __init__(self, url: str) -> None:
+        self.client = httpx.Client(base_url=url, timeout=30)
+        self.counter = 0
+
+    def post(self, path: str, token: str, body: Any = None, idem: bool = True) -> httpx.Response:
+        self.counter += 1
+        headers = {"Authorization": f"Bearer {token}"}
+        if idem:
+            headers["Idempotency-Key"] = f"crash-{self.counter}-{time.time()}"
+        return self.client.post(path, json=body, headers=headers)
+
+    def get(self, path: str, token: str) -> httpx.Response:
+        return self.client.get(path, headers={"Authorization": f"Bearer {token}"})
+
+    def wait(self, job_id: str, token: str, timeout: float = 60.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.get(f"/v1/jobs/{job_id}", token).json()
+            if body["status"] in FINAL:
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"job {job_id} not final")
 
 
 class ServeProcess:

@@ -81,3 +81,50 @@ def test_reorged_out_payments_and_enrolment_are_sent_again_and_the_api_follows(s
         body = service.get(f"/v1/jobs/{job_id}", disburser).json()
         assert body["status"] == "confirmed" and not body["final"] and len(body["reorgs"]) == 1
         assert body["reorgs"][0]["status_before"] == "confirmed"
+
+
+STATUS_AFTER = {"suspend": "suspended", "reinstate": "active", "remove": "removed"}
+
+
+@pytest.mark.parametrize("action", ["suspend", "reinstate", "remove"])
+def test_a_reorged_out_status_change_is_undone_in_the_list_until_it_is_mined_again(service: Service,
+                                                                                     action: str) -> None:
+    from _cash_support import enrol as enrol_api
+
+    programme = register(service)
+    registrar = service.key("registrar")
+    control = service.chain.control
+    prog = service.chain.contracts["CashProgramme"]
+    enrol_api(service, registrar, programme, "KE-NID 888", address_of("yaw"))
+    index = lookup(service, registrar, programme, "KE-NID 888").json()["index"]
+    path = f"{base(programme)}/{index}"
+    if action == "reinstate":
+        service.confirmed(service.post(f"{path}/suspend", registrar, {"reason_code": 3}), registrar)
+    body = {} if action == "reinstate" else {"reason_code": 4}
+    before = service.get(path, registrar).json()["status"]
+    job = service.confirmed(service.post(f"{path}/{action}", registrar, body), registrar)
+
+    def listed() -> str:
+        items = service.get(f"{base(programme)}?limit=100", registrar).json()["items"]
+        return str(next(i["status"] for i in items if i["beneficiary_id"] == found["beneficiary_id"]))
+
+    found = lookup(service, registrar, programme, "KE-NID 888").json()
+    assert listed() == STATUS_AFTER[action]  # the stored record, settled from the confirmed change
+    control.set_automine(False)
+    try:
+        control.call("anvil_reorg", [1, []])  # the change is gone; its re-broadcast waits in the pool
+        assert int(prog.beneficiary(index)[1]) != {"suspended": 2, "active": 1, "removed": 3}[STATUS_AFTER[action]]
+        deadline = time.monotonic() + 30
+        while service.get(f"/v1/jobs/{job['id']}", registrar).json()["status"] != "sent":
+            assert time.monotonic() < deadline, "the reorg was not seen"
+            time.sleep(0.05)
+        assert listed() == before  # the list's stored record follows the chain back
+        assert service.get(path, registrar).json()["status"] == before
+    finally:
+        control.set_automine(True)
+    control.mine(1)
+    assert service.wait(job["id"], registrar)["status"] == "confirmed"
+    deadline = time.monotonic() + 30
+    while listed() != STATUS_AFTER[action]:  # and forward again once the change is mined again
+        assert time.monotonic() < deadline, listed()
+        time.sleep(0.05)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
-import httpx
-from _domain_support import FINAL, ServiceChain
-from _rounds_support import AMOUNT, PERIOD, ServeProcess, enrol, wallet_address
+from _domain_support import ServiceChain
+from _rounds_support import AMOUNT, PERIOD, HttpApi, ServeProcess, enrol, wallet_address
 from pilotkit_backend.db.engine import make_engine, make_session_factory
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.platform.auth import create_key
@@ -18,29 +16,6 @@ from pilotkit_backend.platform.models.jobs import Job
 from sqlalchemy import select
 
 N = 1000
-
-
-class _Api:
-    def __init__(self, url: str) -> None:
-        self.client = httpx.Client(base_url=url, timeout=30)
-        self.counter = 0
-
-    def post(self, path: str, token: str, body: Any = None) -> httpx.Response:
-        self.counter += 1
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"crash-{self.counter}-{time.time()}"}
-        return self.client.post(path, json=body, headers=headers)
-
-    def get(self, path: str, token: str) -> httpx.Response:
-        return self.client.get(path, headers={"Authorization": f"Bearer {token}"})
-
-    def wait(self, job_id: str, token: str, timeout: float = 60.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.get(f"/v1/jobs/{job_id}", token).json()
-            if body["status"] in FINAL:
-                return body
-            time.sleep(0.05)
-        raise AssertionError(f"job {job_id} not final")
 
 
 class _Chainish:
@@ -74,7 +49,7 @@ def test_sigkill_mid_batch_then_restart_pays_1000_exactly_once(service_chain: Se
             approver = create_key(session, "finance", ["approver"], None)[1]
         engine.dispose()
         serve.start()
-        api = _Api(serve.url)
+        api = HttpApi(serve.url)
         programme = chain.address("CashProgramme")
         assert api.post("/v1/contracts", admin, {"kind": "programme", "address": programme,
                                                  "label": "crash"}).status_code == 201

@@ -115,3 +115,36 @@ def test_a_rebroadcast_that_now_reverts_fails_the_job_with_its_decoded_error(tok
     assert job.error_name == "ERC20InsufficientAllowance" and chain.balance(recipient) == 0
     assert chain.receipt(str(job.tx_hash)) is not None  # failed from its own mined receipt
     assert [e["status_before"] for e in job.history or []] == ["confirmed"]
+
+
+def test_a_gap_left_by_a_reorged_out_unknown_transaction_is_filled_with_a_noop(token_chain: Chain, db: Db) -> None:
+    """The signer sent a transaction the service never stored (another tool, same key); the service's counter
+    moved past it. A reorg removes it together with the service's later jobs: no stored bytes exist for its
+    nonce, so the sender fills it with a self-transfer recorded as a job, and everything above it is mined."""
+    chain = token_chain
+    start = chain.nonce()
+    stranger = chain.signer.sign_transaction({"chainId": chain.chain_id, "nonce": start, "to": chain.signer.address,
+                                              "value": 1, "gas": 21_000, "maxFeePerGas": 10**10,
+                                              "maxPriorityFeePerGas": 10**9})
+    chain.rpc("eth_sendRawTransaction", ["0x" + bytes(stranger.raw_transaction).hex()])  # mined: nonce start
+    payments = [(Account.create().address, 20 + n) for n in range(2)]
+    ids, first = _settle(chain, db, payments)  # the counter starts from the chain's count: start + 1
+    assert first == start + 1 and [db.job(i).nonce for i in ids] == [start + 1, start + 2]
+    chain.rpc("anvil_reorg", [3, []])  # the stranger and both payments gone
+    assert chain.nonce() == start
+    nxt = (Account.create().address, 77)
+    [later] = add_jobs(db, chain, [nxt])
+
+    worker = make_worker(db, chain, watch_seconds=0.0)
+    drive(worker, db, lambda: all(db.job(i).status == JobStatus.CONFIRMED.value for i in [*ids, later]))
+    assert chain.nonce() == start + 4 and not chain.pool()  # no gap left, nothing waiting
+    [fill] = [job for job in db.jobs() if job.kind == "sender.nonce_gap_fill"]
+    drive(worker, db, lambda: db.job(fill.id).status == JobStatus.CONFIRMED.value)
+    fill = db.job(fill.id)
+    assert fill.nonce == start and fill.to_address == chain.signer.address and fill.value_wei == 0
+    receipt = chain.receipt(str(fill.tx_hash))
+    assert receipt is not None and int(receipt["status"], 16) == 1
+    [event] = fill.history or []
+    assert event["event"] == "nonce_gap" and event["nonce"] == start and event["chain_nonce"] == start
+    for job_id, (recipient, amount) in zip([*ids, later], [*payments, nxt], strict=True):
+        assert chain.balance(recipient) == amount, job_id  # paid once each

@@ -204,10 +204,20 @@ def settle(session: Session, chain: ChainContext, programme: str, rows: Iterable
     session.flush()
 
 
+# status and wallet changes (`change`): their calldata's first argument is the beneficiary id
+CHANGE_KINDS = tuple(f"cash.{action}" for action in ("suspend", "reinstate", "remove", "recovery", "recovery_execute",
+                                                     "recovery_confirm", "recovery_cancel"))
+
+
 def _follow_reorgs(session: Session, chain: ChainContext, programme: str) -> None:
+    """Records derived from jobs a reorg sent back follow the chain again: enrolments are pending again (below),
+    and a record whose status or wallet change was reorged out is re-read from the chain at once and marked as
+    changing again (`pending_job_id`) while the change is in flight, so it is re-read when the change settles
+    again; a change that settled again since the record was last read re-reads it too."""
     reorged = reorged_jobs(session, programme)
     if not reorged:
         return
+    _follow_reorged_changes(session, chain, programme, reorged)
     for job_id, seen in reorged.items():
         session.execute(update(BeneficiaryRecord).where(
             BeneficiaryRecord.chain_id == chain.chain_id, BeneficiaryRecord.programme == programme,
@@ -215,6 +225,27 @@ def _follow_reorgs(session: Session, chain: ChainContext, programme: str) -> Non
             BeneficiaryRecord.erased_at.is_(None), BeneficiaryRecord.updated_at <= seen,
         ).values(status=BeneficiaryState.pending.value, beneficiary_index=None, updated_at=utcnow())
             .execution_options(synchronize_session="fetch"))
+    session.flush()
+
+
+def _follow_reorged_changes(session: Session, chain: ChainContext, programme: str,
+                            reorged: dict[str, datetime]) -> None:
+    finals = {s.value for s in FINAL_STATUSES}
+    changes = session.execute(select(Job.id, Job.calldata, Job.status, Job.finished_at).where(
+        Job.id.in_(list(reorged)), Job.kind.in_(CHANGE_KINDS))).all()
+    for job_id, calldata, status, finished_at in changes:
+        bid = "0x" + str(calldata)[10:74].lower()
+        row = session.execute(select(BeneficiaryRecord).where(
+            BeneficiaryRecord.chain_id == chain.chain_id, BeneficiaryRecord.programme == programme,
+            BeneficiaryRecord.beneficiary_id == bid)).scalar_one_or_none()
+        if row is None or not row.beneficiary_index:
+            continue
+        if status not in finals:  # in flight again: the chain has not got the change (any more)
+            if row.pending_job_id is None:
+                row.pending_job_id = job_id
+                sync_from_chain(chain, row)
+        elif row.pending_job_id is None and finished_at is not None and row.updated_at < finished_at:
+            sync_from_chain(chain, row)  # settled again (or failed on re-broadcast) since the record was read
     session.flush()
 
 
