@@ -40,9 +40,9 @@ FINAL = {"confirmed", "failed", "expired", "cancelled"}
 PERIOD = 30 * 24 * 60 * 60  # scripts/deploy_core.py's cap period
 #: keystore accounts: name -> dev key index (the node's funded accounts stand in for the team's own keys)
 ACCOUNTS = {"field-ops": 0, "field-reg": 1, "finance": 2}
-ERC20_ABI = [{"name": "balanceOf", "type": "function", "stateMutability": "view",
+ERC20_ABI: list[dict[str, Any]] = [{"name": "balanceOf", "type": "function", "stateMutability": "view",
               "inputs": [{"name": "a", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]}]
-PROGRAMME_ABI = [{"name": "isPaid", "type": "function", "stateMutability": "view",
+PROGRAMME_ABI: list[dict[str, Any]] = [{"name": "isPaid", "type": "function", "stateMutability": "view",
                   "inputs": [{"name": "r", "type": "uint256"}, {"name": "i", "type": "uint256"}],
                   "outputs": [{"name": "", "type": "bool"}]}]
 
@@ -242,8 +242,8 @@ def test_rpc_network_from_deployment_to_a_paid_round(node: AnvilNode, project: P
 
         chain_round = api.get(f"{base}/rounds/{round_id}", made["disburser"]).json()["chain_round_id"]
         web3 = Web3(Web3.HTTPProvider(node.url))
-        erc20 = web3.eth.contract(address=token, abi=ERC20_ABI)
-        cash = web3.eth.contract(address=programme, abi=PROGRAMME_ABI)
+        erc20 = web3.eth.contract(address=Web3.to_checksum_address(token), abi=ERC20_ABI)
+        cash = web3.eth.contract(address=Web3.to_checksum_address(programme), abi=PROGRAMME_ABI)
         assert [erc20.functions.balanceOf(w).call() for w in wallets] == [AMOUNT] * PEOPLE  # each paid once
         listed = api.get(f"{base}/beneficiaries", made["registrar"]).json()["items"]
         assert sorted(item["wallet"] for item in listed) == sorted(wallets)
