@@ -38,6 +38,7 @@ KEY_SCOPES: dict[str, list[str]] = {
     "verifier": ["verifier", "auditor"],
     "merchant": ["merchant"],
     "pauser": ["admin"],
+    "relayer": ["disburser"],  # relays beneficiaries' signed claims (`POST …/rounds/{id}/claims` is a disburser's)
 }
 SIGNER_BALANCE = 10_000 * 10**18
 START_TIMEOUT = 30.0

@@ -37,8 +37,9 @@ def test_replay_command_via_api(tmp_path: Path, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("name", ["wallet-recovery-drill", "refugee-food-vouchers", "mass-payout-merkle",
                                   "single-agency-payroll"])
 def test_the_rest_of_the_catalogue_through_the_api(name: str, replayed: Replayed, via_api: Replayed) -> None:
-    """Every scenario passes through the API with the direct path's final state (claim and list rounds, voucher
-    spending, pausing and eco-credits stay on the library path: see docs/pilots.md)."""
+    """Every scenario passes through the API with the direct path's final state and misuse observations (claims
+    from beneficiaries' wallets, list rounds, voucher spending and pausing stay on the library path: see
+    docs/pilots.md)."""
     direct, api = replayed(name), via_api(name)
     assert api["summary"]["verdict"] == "PASS", api["summary"]["failures"]
     assert api["final_state"] == direct["final_state"]

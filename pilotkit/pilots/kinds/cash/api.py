@@ -3,6 +3,11 @@
 Routes to `/v1/programmes/{address}/...`. The API signs with its own role accounts and puts its own beneficiary
 ids on chain, so this part learns the on-chain index and id of every beneficiary it enrols (`bid_index`,
 `chain_bid`) and the service id of every round it proposes (`rounds`).
+
+Claim rounds: the proposal lists the replay's recipients (`include_suspended` when some are suspended, as the
+library's plan has them) and its Merkle cap (`claim_cap`), so the API's root is the replay's (checked); the
+cap is stored with `…/claim-cap`, claims relayed by the relayer go to `…/claims`; claims a beneficiary sends
+from its own wallet stay on the library path.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ if TYPE_CHECKING:
 BENEFICIARY_FUNCTIONS = ("suspend", "reinstate", "remove", "requestWalletRecovery", "confirmWalletRecovery",
                          "executeWalletRecovery",
                          "cancelWalletRecovery")
-ROUND_FUNCTIONS = ("approveRound", "cancelRound", "sweep", "payFlat")
+ROUND_FUNCTIONS = ("approveRound", "cancelRound", "sweep", "payFlat", "claimFor")
+CLAIM = 2  # RoundKind.MerkleClaim
 
 #: misuse attempt → API refusals (status, title or detail fragment) that are the same refusal as the expected one.
 API_EQUIVALENTS: dict[str, list[tuple[int, str]]] = {
@@ -57,13 +63,23 @@ class CashApi(KindApi):
             return self._enrol
         if op.function in BENEFICIARY_FUNCTIONS and role == "registrar":
             return self._beneficiary if op.args[0] in self.bid_index else None
-        if op.function == "proposeRound" and int(op.args[0][0]) == 0 and "active" in op.meta:
+        if op.function == "proposeRound" and self._plannable(op):
             return self._propose
         if op.function in ROUND_FUNCTIONS:
             return self._round_action if int(op.args[0]) in self.rounds else None
+        if op.function == "setClaimCap" and role == "disburser" and int(op.args[0]) in self.rounds:
+            return self._claim_cap
         if op.function == "approveMerchant":
             return self._merchant
         return None
+
+    @staticmethod
+    def _plannable(op: Operation) -> bool:
+        """A push round with its active beneficiaries, or a claim round with its recipients (a plan of its own)."""
+        kind = int(op.args[0][0])
+        if kind == 0:
+            return "active" in op.meta
+        return kind == CLAIM and op.meta.get("recipients") is not None
 
     def library(self, op: Operation) -> None:
         """A registered contract's call on the library path names beneficiaries by the ids the API put on chain."""
@@ -71,13 +87,17 @@ class CashApi(KindApi):
             op.args = tuple(self.chain_bid.get(a, a) if isinstance(a, bytes) else a for a in op.args)
 
     def group(self, pending: Pending) -> Hashable | None:
-        """A round's first payments go as one disbursement of its plan."""
+        """A round's first payments go as one disbursement of its plan; its cap chunks as one `…/claim-cap`."""
         op = pending.operation
         if op.contract == NAME and op.function == "payFlat" and int(op.args[0]) not in self.disbursed:
             return int(op.args[0])
+        if op.contract == NAME and op.function == "setClaimCap":
+            return ("claim-cap", int(op.args[0]))
         return None
 
     def grouped(self, key: Hashable, pendings: list[Pending]) -> ApiRequest:
+        if isinstance(key, tuple):
+            return self._claim_cap(pendings)
         assert isinstance(key, int)
         self.disbursed.add(key)
         return self.client.post(pendings, self._round_path(pendings[0], key, "disburse"), "disburser",
@@ -133,10 +153,24 @@ class CashApi(KindApi):
     def _propose(self, pendings: list[Pending]) -> ApiRequest:
         op = pendings[0].operation
         params = op.args[0]
-        body = {"mode": "push", "amount_per_beneficiary": str(int(params[2])),
-                "beneficiaries": list(op.meta["active"]), "starts_at": iso(params[3]), "ends_at": iso(params[4])}
+        body: dict[str, Any] = {"mode": "push", "amount_per_beneficiary": str(int(params[2])),
+                                "beneficiaries": list(op.meta["active"]), "starts_at": iso(params[3]),
+                                "ends_at": iso(params[4])}
+        claim = int(params[0]) == CLAIM
+        if claim:  # the library's plan: every recipient, suspended ones too (the contract refuses their claims)
+            recipients = list(op.meta["recipients"])
+            body |= {"mode": "claim", "beneficiaries": recipients}
+            if len(op.meta["active"]) < len(recipients):
+                body["include_suspended"] = True
+            if int(op.meta.get("cap", 1)) > 1:
+                body["claim_cap"] = int(op.meta["cap"])
 
         def learn(request: ApiRequest, jobs: list[dict[str, Any]]) -> None:
+            if claim and request.job_rows[0].get("root") != hex_(params[5]):
+                pendings[0].ok = False
+                pendings[0].error = (f"the API's claim root {request.job_rows[0].get('root')} is not the replay's "
+                                     f"{hex_(params[5])}")
+                return
             service_id = int(request.job_rows[0]["round_id"])
             row = self.client.send("GET", f"{self._programme_path(pendings[0])}/rounds/{service_id}", "admin").json()
             chain_round = row.get("chain_round_id")
@@ -160,8 +194,19 @@ class CashApi(KindApi):
                                          op.sender.label, json={"index": int(index)}) for index in op.args[1]]
             return ApiRequest(pendings, [j for r in requests for j in r.jobs],
                               next((r.refusal for r in requests if r.refusal), None), split=self._split_payments)
+        if op.function == "claimFor":  # a relayed claim: the beneficiary's signature, the API's proof and gas
+            _, index, amount, _proof, deadline, signature = op.args
+            body = {"index": int(index), "amount": str(int(amount)), "deadline": int(deadline),
+                    "signature": hex_(signature)}
+            return self.client.post(pendings, self._round_path(pendings[0], chain_round, "claims"), op.sender.label,
+                                    json=body)
         action = {"approveRound": "approve", "cancelRound": "cancel", "sweep": "sweep"}[op.function]
         return self.client.post(pendings, self._round_path(pendings[0], chain_round, action), op.sender.label)
+
+    def _claim_cap(self, pendings: list[Pending]) -> ApiRequest:
+        """The round's `setClaimCap` chunks: the API stores the cap its proposal declared (its own chunks)."""
+        chain_round = int(pendings[0].operation.args[0])
+        return self.client.post(pendings, self._round_path(pendings[0], chain_round, "claim-cap"), "disburser")
 
     def _merchant(self, pendings: list[Pending]) -> ApiRequest:
         address, reference = pendings[0].operation.args

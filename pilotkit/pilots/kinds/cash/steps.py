@@ -158,7 +158,7 @@ def _eligible(engine: Engine, recipients: Any) -> list[int]:
 
 
 def propose(engine: Engine, kind: str, budget: int, amount: int, opens: int, closes: int, root: bytes,
-            proposer: ReplaySigner, recipients: list[int] | None = None) -> tuple[int, Pending]:
+            proposer: ReplaySigner, recipients: list[int] | None = None, cap: int = 1) -> tuple[int, Pending]:
     s = state(engine)
     params = (KIND[kind], budget, amount, opens, closes, root, engine.role["funder"].address,
               keccak(text=f"plan:{engine.scenario.name}:{s.round_count + 1}"))
@@ -166,7 +166,7 @@ def propose(engine: Engine, kind: str, budget: int, amount: int, opens: int, clo
         recipients = [i for i in sorted(s.status) if s.status[i] == "Active"][: budget // max(amount, 1)]
     active = [i for i in recipients if s.status.get(i) == "Active"]
     pending = engine.send(NAME, "proposeRound", params, sender=proposer,
-                          meta={"recipients": recipients, "active": active})
+                          meta={"recipients": recipients, "active": active, "cap": cap})
     s.round_count += 1
     return s.round_count, pending
 
@@ -189,8 +189,9 @@ def round_(engine: Engine, step: Step) -> None:
         batches = BatchTree([(chunk, [amount] * len(chunk)) for chunk in chunks])
         root = batches.root
     round_id, _ = propose(engine, kind, amount * len(recipients), amount, opens, closes, root,
-                          engine.role["disburser"], recipients)
+                          engine.role["disburser"], recipients, tree.cap_size if tree is not None else 1)
     if tree is not None and tree.cap_size > 1:
+        engine.flush()  # the cap is stored for the round id the proposal's receipt gives
         for offset, nodes in tree.cap_chunks():
             engine.send(NAME, "setClaimCap", round_id, tree.cap_size, offset, nodes,
                         sender=engine.role["disburser"], items=len(nodes))

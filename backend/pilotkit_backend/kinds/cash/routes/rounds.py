@@ -1,5 +1,6 @@
-"""Disbursement rounds of a cash programme: propose, approve (another key), cancel, pay (push batches, single
-payments, relayed claims), sweep; read rounds with their progress; serve claim proofs.
+"""Disbursement rounds of a cash programme: propose, store a claim round's Merkle cap, approve (another key),
+cancel, pay (push batches, single payments, relayed claims), sweep; read rounds with their progress; serve
+claim proofs.
 
 `{round_id}` is the service's round id (answered by the proposal; `chain_round_id` is the contract's, known
 once the proposal is mined). Writes answer 202 with their job(s); poll `GET /v1/jobs/{id}`.
@@ -75,6 +76,15 @@ class ProposeRound(BaseModel):
                                                "period")
     beneficiaries: Literal["all-active"] | list[Index] | None = Field(
         default=None, description="with amount_per_beneficiary: all-active (default) or a list of indexes")
+    claim_cap: int | None = Field(
+        default=None, ge=2, le=1024,
+        description="mode claim only: build the tree with a Merkle cap of this many nodes (a power of two, 2 to "
+                    "1024); store it with POST .../claim-cap before approval, then claims carry shorter proofs")
+    include_suspended: bool = Field(
+        default=False,
+        description="mode claim only, with listed beneficiaries or entitlements: the list may name suspended "
+                    "beneficiaries (their leaves are in the tree; the contract lets them claim once reinstated "
+                    "within the window); removed ones are always refused")
 
 
 class RoundJobs(BaseModel):
@@ -83,6 +93,7 @@ class RoundJobs(BaseModel):
     approve: str | None
     cancel: str | None
     sweep: str | None
+    claim_cap: list[str] = Field(default_factory=list, description="the setClaimCap jobs (claim rounds with a cap)")
 
 
 class RoundPublic(BaseModel):
@@ -104,6 +115,9 @@ class RoundPublic(BaseModel):
     ends_at: datetime
     beneficiaries: int
     root: str | None
+    claim_cap: int | None = Field(description="the Merkle cap the plan declares (claim rounds; null: none)")
+    claim_cap_stored: bool | None = Field(description="whether the contract holds that cap (null: no cap or the "
+                                                      "proposal is not mined)")
     plan_hash: str
     funder: str
     proposer_key_label: str
@@ -158,6 +172,8 @@ class ClaimInfo(BaseModel):
     proof: list[str]
     root: str | None
     deadline: int
+    cap_size: int = Field(description="the claim cap the contract holds (1: none); the proof goes up to a cap "
+                                      "node when it is above 1, else to the root")
     opens_at: int
     closes_at: int
     paid: bool
@@ -177,9 +193,12 @@ def _round(session: Any, chain: ChainContext, programme: str, round_id: int, key
 def round_public(session: Any, chain: ChainContext, row: CashRound, detail: bool = False) -> RoundPublic:
     chain_id = cash_rounds.resolve_chain_id(session, chain, row)
     paid = remaining = swept = None
+    cap = cash_rounds.plan_of(row).cap_size
+    cap_stored = None
     if chain_id is not None:
         view = round_view(chain, row.programme, chain_id)
         state, paid, remaining, swept = view.status, str(view.paid), str(view.remaining), str(view.swept)
+        cap_stored = view.cap_size == cap if cap > 1 else None
     else:
         job = session.get(Job, row.propose_job_id)
         state = "proposal_failed" if job is not None and job.status in cash_rounds.DEAD else "proposing"
@@ -188,10 +207,11 @@ def round_public(session: Any, chain: ChainContext, row: CashRound, detail: bool
         mode="claim" if row.round_kind is RoundKind.merkle_claim else "push", kind=row.round_kind, state=state,
         amount=row.amount, budget=row.budget, paid=paid, remaining=remaining, swept=swept,
         starts_at=datetime.fromtimestamp(row.opens_at, UTC), ends_at=datetime.fromtimestamp(row.closes_at, UTC),
-        beneficiaries=row.beneficiary_count, root=row.root, plan_hash=row.plan_hash, funder=row.funder,
+        beneficiaries=row.beneficiary_count, root=row.root, claim_cap=cap if cap > 1 else None,
+        claim_cap_stored=cap_stored, plan_hash=row.plan_hash, funder=row.funder,
         proposer_key_label=row.proposer_label, approver_key_label=row.approver_label,
         jobs=RoundJobs(propose=row.propose_job_id, funding=row.funding_job_id, approve=row.approve_job_id,
-                       cancel=row.cancel_job_id, sweep=row.sweep_job_id),
+                       cancel=row.cancel_job_id, sweep=row.sweep_job_id, claim_cap=cash_rounds.cap_jobs(row)),
         created_at=row.created_at)
     if detail:
         return RoundDetail(**fields, progress=cash_rounds.progress(session, row))
@@ -213,7 +233,7 @@ def propose_round(programme: str, body: ProposeRound, key: Disburser, session: S
     plan = cash_rounds.build_plan(
         session.get_bind(), chain, row.address, body.mode, body.amount_per_beneficiary,  # type: ignore[arg-type]
         [(e.index, e.amount) for e in body.entitlements] if body.entitlements is not None else None,
-        body.beneficiaries)
+        body.beneficiaries, body.claim_cap, body.include_suspended)
     created, job = cash_rounds.propose(idem.session, chain, settings, row.address, plan,
                                        _seconds(body.starts_at, "starts_at"), _seconds(body.ends_at, "ends_at"),
                                        key, idem.ref)
@@ -244,6 +264,17 @@ def read_round(programme: str, round_id: RoundId, key: Reader, session: SessionD
     result = round_public(session, chain, _round(session, chain, programme, round_id, key), detail=True)
     session.commit()
     return result
+
+
+@router.post("/{round_id}/claim-cap", status_code=202, response_model=JobsAccepted, responses=IDEMPOTENT_RESPONSES,
+             summary="Store a claim round's declared Merkle cap on chain (disburser; before approval)")
+def store_claim_cap(programme: str, round_id: RoundId, key: Disburser, chain: ChainDep, settings: SettingsDep,
+                    idem: IdempotencyDep) -> JobsAccepted:
+    """Queues `setClaimCap` (one job per 250 nodes, in order) once the proposal is mined; approval waits until
+    the contract holds the cap (409 before)."""
+    row = _round(idem.session, chain, programme, round_id, key)
+    jobs = cash_rounds.store_claim_cap(idem.session, chain, settings, row, key, idem.ref)
+    return JobsAccepted(jobs=[accepted(j) for j in jobs])
 
 
 @router.post("/{round_id}/approve", status_code=202, response_model=JobsAccepted, responses=IDEMPOTENT_RESPONSES,

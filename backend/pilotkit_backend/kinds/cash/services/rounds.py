@@ -5,6 +5,9 @@ A proposal becomes a `CashRound` row with its distribution plan (indexes and amo
 proposal's receipt once it is mined. Approval is by another API key (403 otherwise) and is sent by the
 approver signer, which also funds the round: an ERC-20 `approve` job first when its allowance is short, then
 `approveRound`, both from the same signer, so their nonces keep that order.
+A claim round may declare a Merkle cap (`claim_cap`, a power of two): its tree is built in the cap shape, and
+once the proposal is mined `store_claim_cap` queues the `setClaimCap` calls (disburser) that put the cap nodes
+on chain; approval waits until the contract holds them, so claims can carry the shorter cap proofs.
 Payments (push batches, single payments, relayed claims) are in `cash_rounds_pay`.
 """
 
@@ -19,7 +22,8 @@ from eth_utils import keccak
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from pilotkit.cash_claims import BatchTree, ClaimTree
+from pilotkit.cash_claims import MAX_BATCH as MAX_CAP_CHUNK
+from pilotkit.cash_claims import MAX_CLAIM_CAP, BatchTree, ClaimTree
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.core.problems import Conflict, Forbidden, NotFound, Unprocessable
 from pilotkit_backend.kinds.cash.models.rounds import CashRound, CashRoundPayment, RoundKind
@@ -49,12 +53,15 @@ DEAD = frozenset({JobStatus.FAILED.value, JobStatus.EXPIRED.value, JobStatus.CAN
 
 @dataclass(frozen=True)
 class Plan:
-    """Who a round pays and how much, in increasing index order; `amounts` is None for a flat amount."""
+    """Who a round pays and how much, in increasing index order; `amounts` is None for a flat amount.
+
+    `cap_size`: a claim round's Merkle cap (1: none), part of the plan since it shapes the tree and its root."""
 
     kind: RoundKind
     indexes: list[int]
     amounts: list[int] | None
     flat: int | None
+    cap_size: int = 1
 
     @property
     def amount(self) -> int:
@@ -69,7 +76,10 @@ class Plan:
         return self.flat if self.flat is not None else (self.amounts or [])[position]
 
     def as_json(self) -> dict[str, Any]:
-        return {"indexes": self.indexes, "amounts": self.amounts, "flat": self.flat}
+        out: dict[str, Any] = {"indexes": self.indexes, "amounts": self.amounts, "flat": self.flat}
+        if self.cap_size > 1:  # only then: plans without a cap keep the hash they always had
+            out["cap_size"] = self.cap_size
+        return out
 
     @property
     def plan_hash(self) -> str:
@@ -95,7 +105,8 @@ class Plan:
 
 def plan_of(row: CashRound) -> Plan:
     data = row.plan
-    return Plan(row.round_kind, list(data["indexes"]), data.get("amounts"), data.get("flat"))
+    return Plan(row.round_kind, list(data["indexes"]), data.get("amounts"), data.get("flat"),
+                int(data.get("cap_size", 1)))
 
 
 _TREES: dict[tuple[str, str], ClaimTree] = {}
@@ -106,7 +117,7 @@ def claim_tree(plan: Plan) -> ClaimTree:
     key = (plan.plan_hash, plan.kind.value)
     tree = _TREES.get(key)
     if tree is None:
-        tree = ClaimTree({index: plan.amount_of(i) for i, index in enumerate(plan.indexes)})
+        tree = ClaimTree({index: plan.amount_of(i) for i, index in enumerate(plan.indexes)}, plan.cap_size)
         if len(_TREES) > 32:
             _TREES.clear()
         _TREES[key] = tree
@@ -114,12 +125,25 @@ def claim_tree(plan: Plan) -> ClaimTree:
 
 
 def build_plan(engine: Engine, chain: ChainContext, programme: str, mode: str, flat: int | None,
-               entitlements: Sequence[tuple[int, int]] | None, beneficiaries: str | Sequence[int] | None) -> Plan:
-    """Validate what a proposal asks for against the indexed beneficiary statuses (422 naming what is wrong)."""
+               entitlements: Sequence[tuple[int, int]] | None, beneficiaries: str | Sequence[int] | None,
+               claim_cap: int | None = None, include_suspended: bool = False) -> Plan:
+    """Validate what a proposal asks for against the indexed beneficiary statuses (422 naming what is wrong).
+
+    `claim_cap` and `include_suspended` are for claim rounds only: the tree's Merkle cap size, and whether the
+    listed beneficiaries may include suspended ones (they can claim once reinstated within the window)."""
     if (flat is None) == (entitlements is None):
         raise Unprocessable("give exactly one of amount_per_beneficiary and entitlements")
     if entitlements is not None and beneficiaries is not None:
         raise Unprocessable("entitlements name their beneficiaries: leave beneficiaries out")
+    if mode != "claim" and (claim_cap is not None or include_suspended):
+        raise Unprocessable("claim_cap and include_suspended are for claim rounds (mode: claim) only")
+    if claim_cap is not None and (claim_cap < 2 or claim_cap > MAX_CLAIM_CAP or claim_cap & (claim_cap - 1)):
+        raise Unprocessable(f"claim_cap must be a power of two from 2 to {MAX_CLAIM_CAP}",
+                            extra={"contract_error": "InvalidClaimCap"})
+    if include_suspended and entitlements is None and not isinstance(beneficiaries, list | tuple):
+        raise Unprocessable("include_suspended needs the beneficiaries listed (a list of indexes, or "
+                            "entitlements): all-active plans active beneficiaries only")
+    allowed = {"active", "suspended"} if include_suspended else {"active"}
     statuses = indexed_statuses(engine, chain, programme)
     if entitlements is not None:
         pairs = sorted(entitlements)
@@ -141,10 +165,13 @@ def build_plan(engine: Engine, chain: ChainContext, programme: str, mode: str, f
         raise Unprocessable("the round would pay nobody: no active beneficiary is in it")
     if len(indexes) > MAX_PLAN:
         raise Unprocessable(f"a round pays at most {MAX_PLAN} beneficiaries")
-    inactive = [i for i in indexes if statuses.get(i) != "active"]
+    inactive = [i for i in indexes if statuses.get(i) not in allowed]
     if inactive:
         shown = ", ".join(str(i) for i in inactive[:10]) + (" ..." if len(inactive) > 10 else "")
-        raise Unprocessable(f"{len(inactive)} listed beneficiaries are not active (indexes {shown})")
+        what = "active or suspended (removed or never enrolled)" if include_suspended else "active"
+        raise Unprocessable(f"{len(inactive)} listed beneficiaries are not {what} (indexes {shown})")
+    if not any(statuses.get(i) == "active" for i in indexes):
+        raise Unprocessable("the round would pay nobody: no active beneficiary is in it")
     kind = {"push": RoundKind.list_push if amounts is not None else RoundKind.flat_push,
             "claim": RoundKind.merkle_claim}[mode]
     if flat is not None and kind is not RoundKind.flat_push:
@@ -152,7 +179,7 @@ def build_plan(engine: Engine, chain: ChainContext, programme: str, mode: str, f
         flat_value: int | None = None
     else:
         flat_value = flat
-    plan = Plan(kind, indexes, amounts, flat_value)
+    plan = Plan(kind, indexes, amounts, flat_value, claim_cap or 1)
     if plan.amount <= 0 or plan.amount >= AMOUNT_LIMIT:
         raise Unprocessable("the amount per beneficiary must be positive and below 2^88 base units")
     if plan.budget >= BUDGET_LIMIT:
@@ -289,6 +316,12 @@ def approve(session: Session, chain: ChainContext, settings: Settings, row: Cash
     if reserved + view.amount > cap:
         raise refusal("PeriodCapExceeded", f"approved rounds of this period already reserve {reserved} per "
                       f"beneficiary; this round's {view.amount} would exceed the period cap {cap}")
+    plan = plan_of(row)
+    if plan.cap_size > 1 and view.cap_size != plan.cap_size:
+        cap_queued = ", ".join(cap_jobs(row)) or "none yet"
+        raise Conflict(f"the round declares a claim cap of {plan.cap_size} that the contract does not hold yet "
+                       f"(its jobs: {cap_queued}): POST .../claim-cap, and approve once those jobs are confirmed",
+                       extra={"claim_cap": plan.cap_size, "claim_cap_on_chain": view.cap_size})
     if view.kind == RoundKind.merkle_claim.chain_value:
         live = len(chain.call(row.programme, PROGRAMME, "liveClaimRounds"))
         if live >= int(chain.call(row.programme, PROGRAMME, "MAX_LIVE_CLAIM_ROUNDS")):
@@ -307,6 +340,39 @@ def approve(session: Session, chain: ChainContext, settings: Settings, row: Cash
         row.funding_job_id = jobs[0].id
     row.approve_job_id = jobs[-1].id
     row.approver_key_id, row.approver_label = key.id, key.label
+    session.flush()
+    return jobs
+
+
+def cap_jobs(row: CashRound) -> list[str]:
+    """The `setClaimCap` jobs queued for the round (kept in its plan document, outside the plan hash)."""
+    return list(row.plan.get("cap_jobs", []))
+
+
+def store_claim_cap(session: Session, chain: ChainContext, settings: Settings, row: CashRound,
+                    key: AuthenticatedKey, ref: str) -> list[Job]:
+    """Queue the `setClaimCap` calls (disburser signer, chunks of up to 250 nodes, in order: the last one verifies
+    the nodes against the root) that store the claim cap the proposal declared. Once the proposal is mined and
+    while the round is proposed; 409 if the cap is stored, or its live jobs are queued, already."""
+    if row.round_kind is not RoundKind.merkle_claim:
+        raise refusal("WrongRoundKind", "only a claim round has a claim cap")
+    plan = plan_of(row)
+    if plan.cap_size == 1:
+        raise Unprocessable("this round declares no claim cap (propose it with claim_cap)")
+    round_id, view = require_on_chain(session, chain, row)
+    if view.status != "proposed":
+        raise refusal("InvalidRoundStatus", f"the round is {view.status}; a claim cap is stored before approval")
+    if view.cap_size == plan.cap_size:
+        raise Conflict(f"the claim cap of {plan.cap_size} is stored already")
+    live = [job for job in (_pending(session, j) for j in cap_jobs(row)) if job is not None]
+    if live:
+        raise Conflict(f"the claim cap is being stored already (jobs {', '.join(j.id for j in live)})")
+    tree = claim_tree(plan)
+    calls = [Call("cash.round.claim_cap", "disburser", row.programme,
+                  chain.encode(PROGRAMME, "setClaimCap", round_id, tree.cap_size, offset, nodes))
+             for offset, nodes in tree.cap_chunks(MAX_CAP_CHUNK)]
+    jobs = submit_many(session, chain, settings, calls, api_key_id=key.id, object_address=row.programme, ref=ref)
+    row.plan = {**row.plan, "cap_jobs": [j.id for j in jobs]}
     session.flush()
     return jobs
 

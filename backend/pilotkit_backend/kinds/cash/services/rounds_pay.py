@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from pilotkit.cash_claims import BatchTree, claim_typed_data, typed_data_digest
+from pilotkit.cash_claims import BatchTree, ClaimTree, claim_typed_data, typed_data_digest
 from pilotkit_backend.core.config import Settings
 from pilotkit_backend.core.problems import Conflict, NotFound, Unprocessable
 from pilotkit_backend.db.types import utcnow
@@ -151,6 +151,13 @@ def pay_one(session: Session, chain: ChainContext, settings: Settings, row: Cash
     return job
 
 
+def claim_proof(tree: ClaimTree, view: RoundView, index: int) -> list[bytes]:
+    """The proof a claim carries: up to its cap node once the contract holds the round's cap, else to the root."""
+    if tree.cap_size > 1 and view.cap_size == tree.cap_size:
+        return tree.cap_proof(index)
+    return tree.proof(index)
+
+
 def claim_info(session: Session, chain: ChainContext, row: CashRound, index: int,
                deadline: int | None) -> dict[str, Any]:
     """What a beneficiary's wallet needs to claim: amount, Merkle proof, EIP-712 typed data and its digest."""
@@ -165,7 +172,8 @@ def claim_info(session: Session, chain: ChainContext, row: CashRound, index: int
     amount = tree.amount(index)
     typed = claim_typed_data(chain.chain_id, row.programme, round_id, index, amount, deadline)
     return {"round_id": row.id, "chain_round_id": round_id, "index": index, "amount": str(amount),
-            "proof": ["0x" + p.hex() for p in tree.proof(index)], "root": row.root, "deadline": deadline,
+            "proof": ["0x" + p.hex() for p in claim_proof(tree, view, index)], "root": row.root,
+            "deadline": deadline, "cap_size": view.cap_size,
             "opens_at": view.opens_at, "closes_at": view.closes_at,
             "paid": is_paid(chain, row.programme, round_id, index), "typed_data": typed,
             "digest": "0x" + typed_data_digest(typed).hex()}
@@ -191,7 +199,7 @@ def relay_claim(session: Session, chain: ChainContext, settings: Settings, row: 
     if is_paid(chain, row.programme, round_id, index):
         raise refusal("AlreadyPaid", f"beneficiary {index} has already claimed in this round")
     _not_queued(session, row, index)
-    data = chain.encode(PROGRAMME, "claimFor", round_id, index, amount, tree.proof(index), deadline,
+    data = chain.encode(PROGRAMME, "claimFor", round_id, index, amount, claim_proof(tree, view, index), deadline,
                         bytes.fromhex(signature[2:]))
     job = submit(session, chain, settings,
                  Call("cash.round.claim", "disburser", row.programme, data,
