@@ -267,7 +267,8 @@ def assert_paid_exactly_once(chain: Chain, db: Db, payments: list[tuple[str, int
     logs = chain.rpc("eth_getLogs", [{"address": chain.token.address, "fromBlock": "0x0", "toBlock": "latest",
                                       "topics": [transfer, topic]}])
     sent = sorted((to_checksum_address("0x" + log["topics"][2][-40:]), int(log["data"], 16)) for log in logs)
-    assert sent == sorted(payments)  # every payment once, nothing else from the signer
+    # every payment once, nothing else from the signer
+    assert sent == sorted(payments), (sorted(set(sent) ^ set(payments)), len(sent), len(payments))
 
     balances = chain.batch([("eth_call", [{"to": chain.token.address,
                                           "data": chain.balance_of_data(recipient)}, "latest"])
