@@ -205,3 +205,10 @@ class ServeProcess:
                 self.process.wait(timeout=30)
             except Exception:
                 self.kill()
+
+
+class ChainOnly:
+    """Just enough of `Service` for `enrol` (it needs `.chain`), for tests that serve a real `pilotkit serve`."""
+
+    def __init__(self, chain: Any) -> None:
+        self.chain = chain

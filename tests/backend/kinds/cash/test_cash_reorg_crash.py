@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from _domain_support import ServiceChain
-from _rounds_support import AMOUNT, PERIOD, HttpApi, ServeProcess, enrol, wallet_address
+from _rounds_support import AMOUNT, PERIOD, ChainOnly, HttpApi, ServeProcess, enrol, wallet_address
 from eth_account import Account
 from eth_utils import keccak
 from pilotkit_backend.db.engine import make_engine, make_session_factory
@@ -24,13 +24,6 @@ from sqlalchemy.orm import selectinload
 
 TRANSFER = "0x" + keccak(text="Transfer(address,address,uint256)").hex().removeprefix("0x")
 DEPTH = 3
-
-
-class _Chainish:
-    """Just enough of `Service` for `enrol` (it needs `.chain`)."""
-
-    def __init__(self, chain: ServiceChain) -> None:
-        self.chain = chain
 
 
 def _jobs(database_url: str) -> list[Job]:
@@ -70,7 +63,7 @@ def test_sigkill_between_a_reorg_and_its_detection(service_chain: ServiceChain, 
     prog = chain.contracts["CashProgramme"]
     token = chain.contracts["TestStablecoin"]
     try:
-        indexes = enrol(_Chainish(chain), 6)  # type: ignore[arg-type]
+        indexes = enrol(ChainOnly(chain), 6)  # type: ignore[arg-type]
         upgrade_database(serve.database_url)
         keys = _keys(serve.database_url, "admin", "disburser", "approver", "registrar")
         disburser, registrar = keys["disburser"], keys["registrar"]

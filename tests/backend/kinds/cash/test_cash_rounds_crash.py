@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from _domain_support import ServiceChain
-from _rounds_support import AMOUNT, PERIOD, HttpApi, ServeProcess, enrol, wallet_address
+from _rounds_support import AMOUNT, PERIOD, ChainOnly, HttpApi, ServeProcess, enrol, wallet_address
 from pilotkit_backend.db.engine import make_engine, make_session_factory
 from pilotkit_backend.db.migrate import upgrade_database
 from pilotkit_backend.platform.auth import create_key
@@ -16,13 +16,6 @@ from pilotkit_backend.platform.models.jobs import Job
 from sqlalchemy import select
 
 N = 1000
-
-
-class _Chainish:
-    """Just enough of `Service` for `enrol` (it needs `.chain`)."""
-
-    def __init__(self, chain: ServiceChain) -> None:
-        self.chain = chain
 
 
 def _jobs(database_url: str) -> list[Job]:
@@ -40,7 +33,7 @@ def test_sigkill_mid_batch_then_restart_pays_1000_exactly_once(service_chain: Se
     chain.deployer.sender.resync_all()
     serve = ServeProcess(f"sqlite:///{tmp_path / 'crash.db'}", chain.node.url, tmp_path)
     try:
-        indexes = enrol(_Chainish(chain), N)  # type: ignore[arg-type]
+        indexes = enrol(ChainOnly(chain), N)  # type: ignore[arg-type]
         upgrade_database(serve.database_url)
         engine = make_engine(serve.database_url)
         with make_session_factory(engine)() as session:
